@@ -1,0 +1,20 @@
+// The ABI of one release as JSON, in the shape `fakedrv abi dump --json` promises
+// (DESIGN.md contract 1):
+//   {"driver": "535.43.02",
+//    "structs": {"NVOS21_PARAMETERS": {"size": 32, "fields": {"hRoot": 0, ...}}, ...},
+//    "constants": {"NV_ESC_RM_ALLOC": 43, ...}}
+#ifndef NVPROBE_ABI_ABI_JSON_H_
+#define NVPROBE_ABI_ABI_JSON_H_
+
+#include <nlohmann/json.hpp>
+
+#include "abi/abi.h"
+
+namespace nvprobe::abi {
+
+// Structs and constants by name; fields in offset order.
+nlohmann::ordered_json DumpJson(const Abi& abi);
+
+}  // namespace nvprobe::abi
+
+#endif  // NVPROBE_ABI_ABI_JSON_H_

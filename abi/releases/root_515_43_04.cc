@@ -1,0 +1,15 @@
+#include "abi/releases/deltas.h"
+
+namespace nvprobe::abi::releases {
+
+void Root_515_43_04(AbiBuilder& b) {
+  BaseFrontend(b);
+  BaseRm(b);
+  BaseCtrl0000(b);
+  BaseCtrl2080(b);
+  BaseStatusCodes(b);
+  BaseArchitectures(b);
+  BaseInfoIndices(b);
+}
+
+}  // namespace nvprobe::abi::releases

@@ -1,0 +1,81 @@
+// fakedrv: the fake NVIDIA driver's command-line tool. This build has the `abi`
+// commands; `run`, `synth`, `record` and `decode` come with their issues.
+#include <iostream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "abi/registry.h"
+#include "fake_driver/abi_commands.h"
+
+namespace {
+
+constexpr char kDescription[] =
+    "fakedrv: a fake NVIDIA kernel driver for testing GPU-detection code without a GPU.\n"
+    "Commands:\n"
+    "  abi versions [--json]           list the known driver releases and their parents\n"
+    "  abi dump --driver V [--json]    structs and constants of release V\n"
+    "  abi diff V1 V2                  what changed between two releases\n"
+    "A version that is not a known release resolves to the nearest earlier known release\n"
+    "of its branch (or the nearest earlier overall), with a notice on stderr.\n"
+    "Exit status: 0 ok, 1 bad input (e.g. a malformed version), 2 usage error.";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using nvprobe::fakedrv::kExitUsage;
+  CLI::App app(kDescription, "fakedrv");
+  app.require_subcommand(1);
+
+  CLI::App* abi_cmd = app.add_subcommand("abi", "the versioned driver ABI description");
+  abi_cmd->require_subcommand(1);
+
+  bool versions_json = false;
+  CLI::App* versions = abi_cmd->add_subcommand("versions", "list the known releases");
+  versions->add_flag("--json", versions_json, "print JSON");
+
+  std::string dump_version;
+  bool dump_json = false;
+  CLI::App* dump = abi_cmd->add_subcommand("dump", "print one release's ABI");
+  dump->add_option("--driver", dump_version, "driver version, e.g. 580.95.05")->required();
+  dump->add_flag("--json", dump_json, "print {driver, structs, constants} as JSON");
+
+  std::string diff_from, diff_to;
+  CLI::App* diff = abi_cmd->add_subcommand("diff", "compare two releases");
+  diff->add_option("from", diff_from, "older driver version")->required();
+  diff->add_option("to", diff_to, "newer driver version")->required();
+
+  // CLI11 reports a mistyped command as a missing one; name it instead.
+  if (argc >= 2 && argv[1][0] != '-' && std::string(argv[1]) != "abi") {
+    std::cerr << "fakedrv: unknown command '" << argv[1] << "' (see fakedrv --help)\n";
+    return kExitUsage;
+  }
+  auto is_abi_command = [&](const std::string& name) {
+    for (const CLI::App* sub : abi_cmd->get_subcommands({})) {
+      if (sub->check_name(name)) return true;
+    }
+    return false;
+  };
+  if (argc >= 3 && std::string(argv[1]) == "abi" && argv[2][0] != '-' &&
+      !is_abi_command(argv[2])) {
+    std::cerr << "fakedrv: unknown command 'abi " << argv[2] << "' (see fakedrv abi --help)\n";
+    return kExitUsage;
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help();
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    // One line, then a pointer to --help.
+    std::cerr << "fakedrv: " << e.what() << " (see fakedrv --help)\n";
+    return kExitUsage;
+  }
+
+  const nvprobe::abi::Registry& registry = nvprobe::abi::Registry::Default();
+  if (*versions) return nvprobe::fakedrv::AbiVersions(registry, versions_json, std::cout);
+  if (*dump) return nvprobe::fakedrv::AbiDump(registry, dump_version, dump_json, std::cout, std::cerr);
+  if (*diff) return nvprobe::fakedrv::AbiDiff(registry, diff_from, diff_to, std::cout, std::cerr);
+  return kExitUsage;
+}
