@@ -37,7 +37,8 @@ int main(int argc, char** argv) {
   std::string dump_version;
   bool dump_json = false;
   CLI::App* dump = abi_cmd->add_subcommand("dump", "print one release's ABI");
-  dump->add_option("--driver", dump_version, "driver version, e.g. 580.95.05")->required();
+  // Checked after parsing, so that an unknown option is reported before a missing one.
+  dump->add_option("--driver", dump_version, "driver version, e.g. 580.95.05 (required)");
   dump->add_flag("--json", dump_json, "print {driver, structs, constants} as JSON");
 
   std::string diff_from, diff_to;
@@ -75,6 +76,10 @@ int main(int argc, char** argv) {
 
   const nvprobe::abi::Registry& registry = nvprobe::abi::Registry::Default();
   if (*versions) return nvprobe::fakedrv::AbiVersions(registry, versions_json, std::cout);
+  if (*dump && dump_version.empty()) {
+    std::cerr << "fakedrv: abi dump: --driver is required (see fakedrv abi dump --help)\n";
+    return kExitUsage;
+  }
   if (*dump) return nvprobe::fakedrv::AbiDump(registry, dump_version, dump_json, std::cout, std::cerr);
   if (*diff) return nvprobe::fakedrv::AbiDiff(registry, diff_from, diff_to, std::cout, std::cerr);
   return kExitUsage;
