@@ -38,7 +38,8 @@ int main(int argc, char** argv) {
   bool dump_json = false;
   CLI::App* dump = abi_cmd->add_subcommand("dump", "print one release's ABI");
   // Checked after parsing, so that an unknown option is reported before a missing one.
-  dump->add_option("--driver", dump_version, "driver version, e.g. 580.95.05 (required)");
+  CLI::Option* dump_driver =
+      dump->add_option("--driver", dump_version, "driver version, e.g. 580.95.05 (required)");
   dump->add_flag("--json", dump_json, "print {driver, structs, constants} as JSON");
 
   std::string diff_from, diff_to;
@@ -76,7 +77,7 @@ int main(int argc, char** argv) {
 
   const nvprobe::abi::Registry& registry = nvprobe::abi::Registry::Default();
   if (*versions) return nvprobe::fakedrv::AbiVersions(registry, versions_json, std::cout);
-  if (*dump && dump_version.empty()) {
+  if (*dump && dump_driver->count() == 0) {
     std::cerr << "fakedrv: abi dump: --driver is required (see fakedrv abi dump --help)\n";
     return kExitUsage;
   }

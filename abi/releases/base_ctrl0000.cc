@@ -59,7 +59,11 @@ void BaseCtrl0000(AbiBuilder& b) {
       .U16("slot", 10);
   b.Control("NV0000_CTRL_CMD_GPU_GET_PCI_INFO", 0x21B, "NV0000_CTRL_GPU_GET_PCI_INFO_PARAMS");
 
-  // flags FORMAT ASCII (0) gives "GPU-xxxxxxxx-...".
+  // flags: FORMAT ASCII gives "GPU-xxxxxxxx-...", BINARY the raw bytes.
+  b.Constant("NV0000_CTRL_CMD_GPU_GET_UUID_FROM_GPU_ID_FLAGS_FORMAT_ASCII", 0x0);
+  b.Constant("NV0000_CTRL_CMD_GPU_GET_UUID_FROM_GPU_ID_FLAGS_TYPE_SHA1", 0x0);
+  b.Constant("NV0000_CTRL_CMD_GPU_GET_UUID_FROM_GPU_ID_FLAGS_TYPE_SHA256", 0x1);
+  b.Constant("NV0000_CTRL_CMD_GPU_GET_UUID_FROM_GPU_ID_FLAGS_FORMAT_BINARY", 0x2);
   b.Constant("NV0000_GPU_MAX_GID_LENGTH", 0x100);
   b.Struct("NV0000_CTRL_GPU_GET_UUID_FROM_GPU_ID_PARAMS", 268)
       .U32("gpuId", 0)

@@ -5,6 +5,20 @@
 
 namespace nvprobe::abi::releases {
 
+void SetGpuInfoListMax(AbiBuilder& b, uint32_t max) {
+  b.Constant("NV2080_CTRL_GPU_INFO_MAX_LIST_SIZE", max);
+  b.Struct("NV2080_CTRL_GPU_GET_INFO_V2_PARAMS", 4 + 8 * max)
+      .U32("gpuInfoListSize", 0)
+      .StructArray("gpuInfoList", 4, "NV2080_CTRL_GPU_INFO", 8, max);
+}
+
+void SetFbInfoListMax(AbiBuilder& b, uint32_t max) {
+  b.Constant("NV2080_CTRL_FB_INFO_MAX_LIST_SIZE", max);
+  b.Struct("NV2080_CTRL_FB_GET_INFO_V2_PARAMS", 4 + 8 * max)
+      .U32("fbInfoListSize", 0)
+      .StructArray("fbInfoList", 4, "NV2080_CTRL_FB_INFO", 8, max);
+}
+
 void BaseCtrl2080(AbiBuilder& b) {
   b.Struct("NV2080_CTRL_MC_GET_ARCH_INFO_PARAMS", 16)
       .U32("architecture", 0)
@@ -38,7 +52,10 @@ void BaseCtrl2080(AbiBuilder& b) {
   b.Control("NV2080_CTRL_CMD_GPU_GET_SHORT_NAME_STRING", 0x20800111,
             "NV2080_CTRL_GPU_GET_SHORT_NAME_STRING_PARAMS");
 
-  // flags FORMAT ASCII (0) gives "GPU-xxxxxxxx-...".
+  // flags: FORMAT ASCII gives "GPU-xxxxxxxx-...", BINARY the raw bytes.
+  b.Constant("NV2080_GPU_CMD_GPU_GET_GID_FLAGS_FORMAT_ASCII", 0x0);
+  b.Constant("NV2080_GPU_CMD_GPU_GET_GID_FLAGS_TYPE_SHA1", 0x0);
+  b.Constant("NV2080_GPU_CMD_GPU_GET_GID_FLAGS_FORMAT_BINARY", 0x2);
   b.Constant("NV2080_GPU_MAX_GID_LENGTH", 0x100);
   b.Struct("NV2080_CTRL_GPU_GET_GID_INFO_PARAMS", 268)
       .U32("index", 0)
@@ -56,10 +73,7 @@ void BaseCtrl2080(AbiBuilder& b) {
       .Pointer("gpuInfoList", 8, nested::Elements("NV2080_CTRL_GPU_INFO", "gpuInfoListSize"));
   b.Control("NV2080_CTRL_CMD_GPU_GET_INFO", 0x20800101, "NV2080_CTRL_GPU_GET_INFO_PARAMS");
 
-  b.Constant("NV2080_CTRL_GPU_INFO_MAX_LIST_SIZE", 0x3E);
-  b.Struct("NV2080_CTRL_GPU_GET_INFO_V2_PARAMS", 4 + 8 * 0x3E)
-      .U32("gpuInfoListSize", 0)
-      .StructArray("gpuInfoList", 4, "NV2080_CTRL_GPU_INFO", 8, 0x3E);
+  SetGpuInfoListMax(b, 0x3E);
   b.Control("NV2080_CTRL_CMD_GPU_GET_INFO_V2", 0x20800102, "NV2080_CTRL_GPU_GET_INFO_V2_PARAMS");
 
   b.Struct("NV2080_CTRL_FB_INFO", 8).U32("index", 0).U32("data", 4);
@@ -68,10 +82,7 @@ void BaseCtrl2080(AbiBuilder& b) {
       .Pointer("fbInfoList", 8, nested::Elements("NV2080_CTRL_FB_INFO", "fbInfoListSize"));
   b.Control("NV2080_CTRL_CMD_FB_GET_INFO", 0x20801301, "NV2080_CTRL_FB_GET_INFO_PARAMS");
 
-  b.Constant("NV2080_CTRL_FB_INFO_MAX_LIST_SIZE", 0x36);
-  b.Struct("NV2080_CTRL_FB_GET_INFO_V2_PARAMS", 4 + 8 * 0x36)
-      .U32("fbInfoListSize", 0)
-      .StructArray("fbInfoList", 4, "NV2080_CTRL_FB_INFO", 8, 0x36);
+  SetFbInfoListMax(b, 0x36);
   b.Control("NV2080_CTRL_CMD_FB_GET_INFO_V2", 0x20801303, "NV2080_CTRL_FB_GET_INFO_V2_PARAMS");
 }
 

@@ -77,6 +77,14 @@ void BaseFrontend(AbiBuilder& b) {
       .Array("offline_addresses.addresses", 32, 8, 64)
       .U32("offline_addresses.numEntries", 544);
   b.Escape("NV_ESC_NUMA_INFO", 215, "nv_ioctl_numa_info_t");
+
+  // Frontend escapes nvprobe neither makes nor emulates: named for decoding only.
+  b.Constant("NV_ESC_ALLOC_OS_EVENT", 0xCE);
+  b.Constant("NV_ESC_FREE_OS_EVENT", 0xCF);
+  b.Constant("NV_ESC_STATUS_CODE", 0xD1);
+  b.Constant("NV_ESC_QUERY_DEVICE_INTR", 0xD5);
+  b.Constant("NV_ESC_SET_NUMA_STATUS", 0xD8);
+  b.Constant("NV_ESC_EXPORT_TO_DMABUF_FD", 0xD9);
 }
 
 }  // namespace nvprobe::abi::releases

@@ -68,6 +68,30 @@ void BaseRm(AbiBuilder& b) {
       .U32("fd", 48);
   b.Escape("NV_ESC_RM_MAP_MEMORY", 0x4E, "nv_ioctl_nvos33_parameters_with_fd");
 
+  // RM escapes nvprobe neither makes nor emulates: named for decoding only.
+  b.Constant("NV_ESC_RM_ALLOC_MEMORY", 0x27);
+  b.Constant("NV_ESC_RM_ALLOC_OBJECT", 0x28);
+  b.Constant("NV_ESC_RM_CONFIG_GET", 0x32);
+  b.Constant("NV_ESC_RM_CONFIG_SET", 0x33);
+  b.Constant("NV_ESC_RM_DUP_OBJECT", 0x34);
+  b.Constant("NV_ESC_RM_SHARE", 0x35);
+  b.Constant("NV_ESC_RM_CONFIG_GET_EX", 0x37);
+  b.Constant("NV_ESC_RM_CONFIG_SET_EX", 0x38);
+  b.Constant("NV_ESC_RM_I2C_ACCESS", 0x39);
+  b.Constant("NV_ESC_RM_IDLE_CHANNELS", 0x41);
+  b.Constant("NV_ESC_RM_VID_HEAP_CONTROL", 0x4A);
+  b.Constant("NV_ESC_RM_ACCESS_REGISTRY", 0x4D);
+  b.Constant("NV_ESC_RM_UNMAP_MEMORY", 0x4F);
+  b.Constant("NV_ESC_RM_GET_EVENT_DATA", 0x52);
+  b.Constant("NV_ESC_RM_ALLOC_CONTEXT_DMA2", 0x54);
+  b.Constant("NV_ESC_RM_ADD_VBLANK_CALLBACK", 0x56);
+  b.Constant("NV_ESC_RM_MAP_MEMORY_DMA", 0x57);
+  b.Constant("NV_ESC_RM_UNMAP_MEMORY_DMA", 0x58);
+  b.Constant("NV_ESC_RM_BIND_CONTEXT_DMA", 0x59);
+  b.Constant("NV_ESC_RM_EXPORT_OBJECT_TO_FD", 0x5C);
+  b.Constant("NV_ESC_RM_IMPORT_OBJECT_FROM_FD", 0x5D);
+  b.Constant("NV_ESC_RM_UPDATE_DEVICE_MAPPING_INFO", 0x5E);
+
   // Classes. A root client takes only its own handle (NvHandle) as params.
   b.Class("NV01_ROOT", 0x0, "");
   b.Class("NV01_ROOT_NON_PRIV", 0x1, "");

@@ -19,6 +19,39 @@ void BaseArchitectures(AbiBuilder& b);
 void BaseInfoIndices(AbiBuilder& b);
 void Root_515_43_04(AbiBuilder& b);
 
+// Helpers for structs whose size follows a constant.
+void SetGpuInfoListMax(AbiBuilder& b, uint32_t max);
+void SetFbInfoListMax(AbiBuilder& b, uint32_t max);
+
+// Later releases, in version order.
+void Delta_520_56_06(AbiBuilder& b);
+void Delta_525_47_04(AbiBuilder& b);
+void Delta_525_125_06(AbiBuilder& b);
+void Delta_530_30_02(AbiBuilder& b);
+void Delta_535_43_02(AbiBuilder& b);
+void Delta_535_43_08(AbiBuilder& b);
+void Delta_545_23_06(AbiBuilder& b);
+void Delta_550_40_07(AbiBuilder& b);
+void Delta_550_40_63(AbiBuilder& b);
+void Delta_550_54_14(AbiBuilder& b);
+void Delta_550_76(AbiBuilder& b);
+void Delta_550_120(AbiBuilder& b);
+void Delta_555_42_02(AbiBuilder& b);
+void Delta_560_28_03(AbiBuilder& b);
+void Delta_565_57_01(AbiBuilder& b);
+void Delta_570_86_15(AbiBuilder& b);
+void Delta_570_123_07(AbiBuilder& b);
+void Delta_570_124_04(AbiBuilder& b);
+void Delta_570_133_07(AbiBuilder& b);
+void Delta_575_51_02(AbiBuilder& b);
+void Delta_580_65_06(AbiBuilder& b);
+void Delta_580_82_07(AbiBuilder& b);
+void Delta_580_94_10(AbiBuilder& b);
+void Delta_580_95_05(AbiBuilder& b);
+void Delta_580_105_08(AbiBuilder& b);
+void Delta_590_44_01(AbiBuilder& b);
+void Delta_595_44_02(AbiBuilder& b);
+
 }  // namespace nvprobe::abi::releases
 
 #endif  // NVPROBE_ABI_RELEASES_DELTAS_H_

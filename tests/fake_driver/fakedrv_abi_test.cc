@@ -1,0 +1,137 @@
+// Runs the real fakedrv binary: exit statuses, one-line errors, and a dump for every
+// known release.
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "abi/registry.h"
+
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+constexpr char kFakedrv[] = "fake_driver/fakedrv";
+
+struct Result {
+  int status = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+// Runs fakedrv with `args` (shell words), stdin from /dev/null.
+Result Fakedrv(const std::string& args) {
+  char err_path[] = "/tmp/fakedrv_test_err_XXXXXX";
+  int fd = mkstemp(err_path);
+  if (fd >= 0) close(fd);
+  std::string cmd = std::string(kFakedrv) + " " + args + " </dev/null 2>" + err_path;
+  Result r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return r;
+  std::array<char, 65536> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  int st = pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  if (FILE* e = fopen(err_path, "r")) {
+    while ((n = fread(buf.data(), 1, buf.size(), e)) > 0) r.err.append(buf.data(), n);
+    fclose(e);
+  }
+  unlink(err_path);
+  return r;
+}
+
+int Lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+
+TEST(FakedrvAbiTest, DumpAnswersForEveryRelease) {
+  for (const auto& rel : nvprobe::abi::Registry::Default().releases()) {
+    std::string v = rel.version.ToString();
+    Result r = Fakedrv("abi dump --driver " + v + " --json");
+    ASSERT_EQ(r.status, 0) << v << ": " << r.err;
+    EXPECT_EQ(r.err, "") << v;
+    nlohmann::json j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["driver"], v);
+    EXPECT_GE(j["structs"].size(), 30u) << v;
+    EXPECT_GE(j["constants"].size(), 300u) << v;
+  }
+}
+
+TEST(FakedrvAbiTest, UnknownVersionResolvesWithANotice) {
+  Result r = Fakedrv("abi dump --driver 470.256.02 --json");
+  ASSERT_EQ(r.status, 0);
+  EXPECT_EQ(nlohmann::json::parse(r.out)["driver"], "515.43.04");
+  EXPECT_THAT(r.err, HasSubstr("notice: driver 470.256.02"));
+  Result future = Fakedrv("abi dump --driver 600.10 --json");
+  ASSERT_EQ(future.status, 0);
+  EXPECT_EQ(nlohmann::json::parse(future.out)["driver"], "595.45.04");
+}
+
+TEST(FakedrvAbiTest, VersionsListsReleasesWithParents) {
+  Result r = Fakedrv("abi versions --json");
+  ASSERT_EQ(r.status, 0);
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j.size(), 193u);
+  EXPECT_EQ(j[0]["version"], "515.43.04");
+  EXPECT_TRUE(j[0]["parent"].is_null());
+  Result text = Fakedrv("abi versions");
+  ASSERT_EQ(text.status, 0);
+  EXPECT_THAT(text.out, HasSubstr("545.23.06   535.43.02"));
+  EXPECT_THAT(text.out, HasSubstr("193 releases"));
+}
+
+TEST(FakedrvAbiTest, DiffPrintsChanges) {
+  Result r = Fakedrv("abi diff 530.41.03 535.43.02");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, StartsWith("ABI 530.41.03 -> 535.43.02: "));
+  EXPECT_THAT(r.out, HasSubstr("struct NVOS21_PARAMETERS: field status moved 24 -> 28"));
+  Result same = Fakedrv("abi diff 535.104.05 535.104.12");
+  EXPECT_EQ(same.out, "ABI 535.104.05 -> 535.104.12: no differences\n");
+}
+
+TEST(FakedrvAbiTest, TextDumpDescribesKindsAndNestedBuffers) {
+  Result r = Fakedrv("abi dump --driver 580.95.05");
+  ASSERT_EQ(r.status, 0);
+  EXPECT_THAT(r.out, HasSubstr("struct NVOS54_PARAMETERS (32 bytes)"));
+  EXPECT_THAT(r.out, HasSubstr("pointer params -> params of control cmd, size paramsSize"));
+  EXPECT_THAT(r.out, HasSubstr("handle  hClient"));
+  EXPECT_THAT(r.out, HasSubstr("gpuInfoList -> NV2080_CTRL_GPU_INFO, count gpuInfoListSize"));
+}
+
+TEST(FakedrvAbiTest, BadInputIsOneLineAndNonZero) {
+  struct Case {
+    std::string args;
+    int status;
+    std::string says;
+  };
+  for (const Case& c : {Case{"abi dump --driver abc", 1, "bad driver version \"abc\""},
+                        Case{"abi dump --driver 1.2.3.4.5", 1, "5 component"},
+                        Case{"abi dump --driver ''", 1, "empty"},
+                        Case{"abi diff 535.98 nope", 1, "bad driver version \"nope\""},
+                        Case{"abi dump", 2, "--driver is required"},
+                        Case{"abi dump --driver 535.98 --bogus", 2, "--bogus"},
+                        Case{"abi frob", 2, "unknown command 'abi frob'"},
+                        Case{"frob", 2, "unknown command 'frob'"},
+                        Case{"", 2, "subcommand is required"},
+                        Case{"abi diff 535.98", 2, "to"}}) {
+    Result r = Fakedrv(c.args);
+    EXPECT_EQ(r.status, c.status) << c.args;
+    EXPECT_EQ(Lines(r.err), 1) << c.args << ": " << r.err;
+    EXPECT_THAT(r.err, HasSubstr(c.says)) << c.args;
+    EXPECT_EQ(r.out, "") << c.args;
+  }
+}
+
+TEST(FakedrvAbiTest, HelpTellsTheCommands) {
+  Result r = Fakedrv("--help");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_THAT(r.out, HasSubstr("abi dump --driver V"));
+  EXPECT_THAT(r.out, HasSubstr("Exit status"));
+}
+
+}  // namespace
