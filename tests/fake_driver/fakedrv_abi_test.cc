@@ -1,9 +1,12 @@
 // Runs the real fakedrv binary: exit statuses, one-line errors, and a dump for every
 // known release.
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include <gmock/gmock.h>
@@ -27,8 +30,9 @@ struct Result {
 
 // Runs fakedrv with `args` (shell words), stdin from /dev/null.
 Result Fakedrv(const std::string& args) {
-  char err_path[] = "/tmp/fakedrv_test_err_XXXXXX";
-  int fd = mkstemp(err_path);
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  std::string err_path = std::string(tmp ? tmp : ".") + "/fakedrv_test_err_XXXXXX";
+  int fd = mkstemp(err_path.data());
   if (fd >= 0) close(fd);
   std::string cmd = std::string(kFakedrv) + " " + args + " </dev/null 2>" + err_path;
   Result r;
@@ -39,11 +43,11 @@ Result Fakedrv(const std::string& args) {
   while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
   int st = pclose(p);
   r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  if (FILE* e = fopen(err_path, "r")) {
+  if (FILE* e = fopen(err_path.c_str(), "r")) {
     while ((n = fread(buf.data(), 1, buf.size(), e)) > 0) r.err.append(buf.data(), n);
     fclose(e);
   }
-  unlink(err_path);
+  unlink(err_path.c_str());
   return r;
 }
 
