@@ -19,6 +19,7 @@ std::string Describe(const Field& f) {
   if (f.kind == FieldKind::kArray || f.kind == FieldKind::kString) {
     s += "[" + std::to_string(f.count) + "]";
   }
+  if (!f.union_name.empty()) s += " in union " + f.union_name;
   return s;
 }
 

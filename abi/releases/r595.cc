@@ -6,7 +6,8 @@ namespace nvprobe::abi::releases {
 
 // Parent: 590.44.01.
 void Delta_595_44_02(AbiBuilder& b) {
-  // ctrl2080gpu.h: the name string is ASCII only; the unicode member is gone.
+  // ctrl2080gpu.h: the name string is ASCII only; gpuNameString is now a struct
+  // holding just `ascii` (it was a union with `unicode`).
   b.Struct("NV2080_CTRL_GPU_GET_NAME_STRING_PARAMS", 68)
       .U32("gpuNameStringFlags", 0)
       .String("gpuNameString.ascii", 4, 64);

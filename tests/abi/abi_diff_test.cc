@@ -50,7 +50,8 @@ TEST(AbiDiffTest, The595Changes) {
   std::vector<std::string> d = Diff("590.48.01", "595.44.02");
   EXPECT_THAT(d, Contains("struct NV2080_CTRL_GPU_GET_NAME_STRING_PARAMS: size 132 -> 68"));
   EXPECT_THAT(d, Contains("struct NV2080_CTRL_GPU_GET_NAME_STRING_PARAMS: field "
-                          "gpuNameString.unicode removed (was @4, 128 bytes, array[64])"));
+                          "gpuNameString.unicode removed (was @4, 128 bytes, array[64] in union "
+                          "gpuNameString)"));
   EXPECT_THAT(d, Contains("behaviour strict_outer_size: off -> on"));
 }
 
