@@ -17,6 +17,14 @@ bool IsPowerOfTwoWidth(uint32_t w) { return w == 1 || w == 2 || w == 4 || w == 8
 
 }  // namespace
 
+const std::string& Binding::ParamsForSize(uint32_t size, const Abi& abi) const {
+  if (!alt_params_struct.empty()) {
+    const StructLayout* alt = abi.FindStruct(alt_params_struct);
+    if (alt != nullptr && alt->size == size) return alt_params_struct;
+  }
+  return params_struct;
+}
+
 std::vector<std::pair<std::string_view, bool>> Semantics::List() const {
   return {{"version_query", version_query}, {"strict_outer_size", strict_outer_size}};
 }
@@ -141,8 +149,10 @@ Status Abi::Validate() const {
     for (const Binding& b : *list) {
       auto c = FindConstant(b.name);
       if (!c || *c != b.number) return InternalError(where + b.name + ": binding disagrees with constant");
-      if (!b.params_struct.empty() && FindStruct(b.params_struct) == nullptr) {
-        return InternalError(where + b.name + ": params struct " + b.params_struct + " unknown");
+      for (const std::string* p : {&b.params_struct, &b.alt_params_struct}) {
+        if (!p->empty() && FindStruct(*p) == nullptr) {
+          return InternalError(where + b.name + ": params struct " + *p + " unknown");
+        }
       }
     }
   }

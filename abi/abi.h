@@ -36,10 +36,19 @@ struct Semantics {
 };
 
 // What an ioctl number, control command or class takes as its parameters.
+class Abi;
+
 struct Binding {
   std::string name;           // the constant naming it, e.g. "NV_ESC_RM_ALLOC"
   uint64_t number = 0;        // its value
   std::string params_struct;  // empty: takes no struct (e.g. a root client's params)
+  // Another struct the same request accepts, told apart by the ioctl's size
+  // (NV_ESC_RM_ALLOC takes NVOS21_PARAMETERS or NVOS64_PARAMETERS).
+  std::string alt_params_struct;
+
+  // The struct for a request whose argument is `size` bytes: the alternative when
+  // its size matches, else the main struct.
+  const std::string& ParamsForSize(uint32_t size, const Abi& abi) const;
 };
 
 class Abi {

@@ -147,14 +147,15 @@ void AbiBuilder::RemoveConstant(std::string_view name) {
 }
 
 void AbiBuilder::Bind(std::vector<Binding>& list, std::string name, uint64_t number,
-                      std::string params_struct) {
+                      std::string params_struct, std::string alt_params_struct) {
   Constant(name, number);
   std::erase_if(list, [&](const Binding& b) { return b.name == name; });
-  list.push_back({std::move(name), number, std::move(params_struct)});
+  list.push_back({std::move(name), number, std::move(params_struct), std::move(alt_params_struct)});
 }
 
-void AbiBuilder::Escape(std::string name, uint32_t nr, std::string params_struct) {
-  Bind(abi_.escapes_, std::move(name), nr, std::move(params_struct));
+void AbiBuilder::Escape(std::string name, uint32_t nr, std::string params_struct,
+                        std::string alt_params_struct) {
+  Bind(abi_.escapes_, std::move(name), nr, std::move(params_struct), std::move(alt_params_struct));
 }
 void AbiBuilder::Control(std::string name, uint32_t cmd, std::string params_struct) {
   Bind(abi_.controls_, std::move(name), cmd, std::move(params_struct));

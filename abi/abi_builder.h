@@ -76,7 +76,8 @@ class AbiBuilder {
 
   // A constant that names an ioctl escape, control command or class, and the
   // struct it takes ("" for none). Re-binding a name replaces the old binding.
-  void Escape(std::string name, uint32_t nr, std::string params_struct);
+  void Escape(std::string name, uint32_t nr, std::string params_struct,
+              std::string alt_params_struct = "");
   void Control(std::string name, uint32_t cmd, std::string params_struct);
   void Class(std::string name, uint32_t hclass, std::string params_struct);
   void RemoveControl(std::string_view name);
@@ -88,7 +89,7 @@ class AbiBuilder {
 
  private:
   void Bind(std::vector<Binding>& list, std::string name, uint64_t number,
-            std::string params_struct);
+            std::string params_struct, std::string alt_params_struct = "");
   Abi abi_;
 };
 

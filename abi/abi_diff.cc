@@ -52,7 +52,9 @@ void DiffBindings(std::string_view what, const std::vector<Binding>& a,
   for (const Binding& x : a) ma[x.name] = &x;
   for (const Binding& x : b) mb[x.name] = &x;
   auto takes = [](const Binding& x) {
-    return x.params_struct.empty() ? std::string("no params") : x.params_struct;
+    std::string t = x.params_struct.empty() ? std::string("no params") : x.params_struct;
+    if (!x.alt_params_struct.empty()) t += " or " + x.alt_params_struct;
+    return t;
   };
   for (const auto& [name, x] : ma) {
     auto it = mb.find(name);
@@ -61,7 +63,8 @@ void DiffBindings(std::string_view what, const std::vector<Binding>& a,
     } else if (x->number != it->second->number) {
       out.push_back(std::string(what) + " " + name + " " + Hex(x->number) + " -> " +
                     Hex(it->second->number));
-    } else if (x->params_struct != it->second->params_struct) {
+    } else if (x->params_struct != it->second->params_struct ||
+               x->alt_params_struct != it->second->alt_params_struct) {
       out.push_back(std::string(what) + " " + name + " now takes " + takes(*it->second) +
                     " (was " + takes(*x) + ")");
     }

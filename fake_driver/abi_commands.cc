@@ -73,7 +73,8 @@ void DumpText(const abi::Abi& a, std::ostream& out) {
     out << "\n" << title << "\n";
     for (const abi::Binding& b : list) {
       out << "  " << std::setw(12) << std::left << Hex(b.number) << std::right << " " << b.name
-          << " -> " << (b.params_struct.empty() ? "(no struct)" : b.params_struct) << "\n";
+          << " -> " << (b.params_struct.empty() ? "(no struct)" : b.params_struct)
+          << (b.alt_params_struct.empty() ? "" : " or " + b.alt_params_struct) << "\n";
     }
   };
   bindings("escapes", a.escapes());

@@ -3,9 +3,21 @@
 // src/common/sdk/nvidia/inc/nvos.h, class/cl0000.h, cl0041.h, cl0080.h, cl2080.h.
 // The RM answers through each struct's `status` field; the ioctl itself succeeds
 // once dispatched (src/nvidia/arch/nvalloc/unix/src/escape.c:RmIoctl()).
+#include <string>
+#include <utility>
+
 #include "abi/releases/deltas.h"
 
 namespace nvprobe::abi::releases {
+
+StructBuilder AllocHead(StructBuilder s, std::string alloc_size_field) {
+  s.Handle("hRoot", 0)
+      .Handle("hObjectParent", 4)
+      .Handle("hObjectNew", 8)
+      .U32("hClass", 12)
+      .Pointer("pAllocParms", 16, nested::AllocParams("hClass", std::move(alloc_size_field)));
+  return s;
+}
 
 void BaseRm(AbiBuilder& b) {
   b.Struct("NVOS00_PARAMETERS", 16)
@@ -27,23 +39,13 @@ void BaseRm(AbiBuilder& b) {
 
   // escape.c:RmIoctl() NV_ESC_RM_ALLOC accepts NVOS21 or NVOS64, told apart by the
   // ioctl size. NVOS21 keeps its 32 bytes in every release; NVOS64 grows.
-  b.Struct("NVOS21_PARAMETERS", 32)
-      .Handle("hRoot", 0)
-      .Handle("hObjectParent", 4)
-      .Handle("hObjectNew", 8)
-      .U32("hClass", 12)
-      .Pointer("pAllocParms", 16, nested::AllocParams("hClass"))
+  AllocHead(b.Struct("NVOS21_PARAMETERS", 32))
       .U32("status", 24);
-  b.Struct("NVOS64_PARAMETERS", 40)
-      .Handle("hRoot", 0)
-      .Handle("hObjectParent", 4)
-      .Handle("hObjectNew", 8)
-      .U32("hClass", 12)
-      .Pointer("pAllocParms", 16, nested::AllocParams("hClass"))
+  AllocHead(b.Struct("NVOS64_PARAMETERS", 40))
       // RS_ACCESS_MASK: one NvU32 limb (SDK_RS_ACCESS_MAX_LIMBS).
       .Pointer("pRightsRequested", 24, nested::FixedBytes(4))
       .U32("status", 32);
-  b.Escape("NV_ESC_RM_ALLOC", 0x2B, "NVOS21_PARAMETERS");
+  b.Escape("NV_ESC_RM_ALLOC", 0x2B, "NVOS21_PARAMETERS", "NVOS64_PARAMETERS");
 
   // pLinearAddress is an address the RM returns, not a buffer it reads.
   b.Struct("NVOS33_PARAMETERS", 48)

@@ -5,6 +5,9 @@
 #ifndef NVPROBE_ABI_RELEASES_DELTAS_H_
 #define NVPROBE_ABI_RELEASES_DELTAS_H_
 
+#include <cstdint>
+#include <string>
+
 #include "abi/abi_builder.h"
 
 namespace nvprobe::abi::releases {
@@ -18,6 +21,11 @@ void BaseStatusCodes(AbiBuilder& b);
 void BaseArchitectures(AbiBuilder& b);
 void BaseInfoIndices(AbiBuilder& b);
 void Root_515_43_04(AbiBuilder& b);
+
+// The leading fields NVOS21_PARAMETERS and NVOS64_PARAMETERS share (nvos.h), up to
+// pAllocParms, whose size comes from `alloc_size_field` (535.43.02 on) or else from
+// the class's params struct.
+StructBuilder AllocHead(StructBuilder s, std::string alloc_size_field = "");
 
 // Helpers for structs whose size follows a constant.
 void SetGpuInfoListMax(AbiBuilder& b, uint32_t max);

@@ -7,12 +7,7 @@ namespace nvprobe::abi::releases {
 // Parent: 520.56.06.
 void Delta_525_47_04(AbiBuilder& b) {
   // nvos.h: NVOS64 gains `flags` before `status`.
-  b.Struct("NVOS64_PARAMETERS", 40)
-      .Handle("hRoot", 0)
-      .Handle("hObjectParent", 4)
-      .Handle("hObjectNew", 8)
-      .U32("hClass", 12)
-      .Pointer("pAllocParms", 16, nested::AllocParams("hClass"))
+  AllocHead(b.Struct("NVOS64_PARAMETERS", 40))
       .Pointer("pRightsRequested", 24, nested::FixedBytes(4))
       .U32("flags", 32)
       .U32("status", 36);

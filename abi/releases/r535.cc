@@ -8,20 +8,10 @@ namespace nvprobe::abi::releases {
 void Delta_535_43_02(AbiBuilder& b) {
   // nvos.h: allocation params carry their size; NVOS21 keeps 32 bytes, so its
   // status moves from 24 to 28. NVOS64 grows to 48.
-  b.Struct("NVOS21_PARAMETERS", 32)
-      .Handle("hRoot", 0)
-      .Handle("hObjectParent", 4)
-      .Handle("hObjectNew", 8)
-      .U32("hClass", 12)
-      .Pointer("pAllocParms", 16, nested::AllocParams("hClass", "paramsSize"))
+  AllocHead(b.Struct("NVOS21_PARAMETERS", 32), "paramsSize")
       .U32("paramsSize", 24)
       .U32("status", 28);
-  b.Struct("NVOS64_PARAMETERS", 48)
-      .Handle("hRoot", 0)
-      .Handle("hObjectParent", 4)
-      .Handle("hObjectNew", 8)
-      .U32("hClass", 12)
-      .Pointer("pAllocParms", 16, nested::AllocParams("hClass", "paramsSize"))
+  AllocHead(b.Struct("NVOS64_PARAMETERS", 48), "paramsSize")
       .Pointer("pRightsRequested", 24, nested::FixedBytes(4))
       .U32("paramsSize", 32)
       .U32("flags", 36)

@@ -224,6 +224,11 @@ TEST(AbiTest, LookupsByNumber) {
   EXPECT_EQ(a->ClassByNumber(0x2080)->name, "NV20_SUBDEVICE_0");
   ASSERT_NE(a->EscapeByNumber(0x2A), nullptr);
   EXPECT_EQ(a->EscapeByNumber(0x2A)->params_struct, "NVOS54_PARAMETERS");
+  const Binding* alloc = a->EscapeByNumber(0x2B);
+  ASSERT_NE(alloc, nullptr);
+  EXPECT_EQ(alloc->ParamsForSize(32, *a), "NVOS21_PARAMETERS");
+  EXPECT_EQ(alloc->ParamsForSize(48, *a), "NVOS64_PARAMETERS");
+  EXPECT_EQ(alloc->ParamsForSize(7, *a), "NVOS21_PARAMETERS");
   EXPECT_EQ(a->StatusName(0x12345678), "0x12345678 (unknown status)");
   EXPECT_EQ(a->StatusName(0), "NV_OK");
   EXPECT_EQ(a->StatusName(0x1B), "NV_ERR_INSUFFICIENT_PERMISSIONS");
