@@ -1,12 +1,14 @@
-// fakedrv: the fake NVIDIA driver's command-line tool. This build has the `abi`
-// commands; `run`, `synth`, `record` and `decode` come with their issues.
+// fakedrv: the fake NVIDIA driver's command-line tool: `abi`, `run` and `show`;
+// `synth` and `record` come with their issues.
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "abi/registry.h"
 #include "fake_driver/abi_commands.h"
+#include "fake_driver/trace_commands.h"
 
 namespace {
 
@@ -16,9 +18,14 @@ constexpr char kDescription[] =
     "  abi versions [--json]           list the known driver releases and their parents\n"
     "  abi dump --driver V [--json]    structs and constants of release V\n"
     "  abi diff V1 V2                  what changed between two releases\n"
+    "  run --trace T [--strict] [--log FILE] -- CMD ARGS...\n"
+    "                                  run CMD on the fake machine that trace T describes\n"
+    "  show T                          decode trace T for people\n"
     "A version that is not a known release resolves to the nearest earlier known release\n"
     "of its branch (or the nearest earlier overall), with a notice on stderr.\n"
-    "Exit status: 0 ok, 1 bad input (e.g. a malformed version), 2 usage error.";
+    "Exit status: 0 ok, 1 bad input (e.g. a malformed version or an invalid trace), 2 usage\n"
+    "error. `run` exits with CMD's status (128+N if signal N ended it), 120 under --strict\n"
+    "when a request had no recorded answer, 125 when the supervisor itself failed.";
 
 }  // namespace
 
@@ -47,8 +54,22 @@ int main(int argc, char** argv) {
   diff->add_option("from", diff_from, "older driver version")->required();
   diff->add_option("to", diff_to, "newer driver version")->required();
 
+  std::string run_trace, run_log;
+  bool run_strict = false;
+  std::vector<std::string> run_argv;
+  CLI::App* run = app.add_subcommand("run", "run a command on a fake machine");
+  run->add_option("--trace", run_trace, "the trace to replay")->required();
+  run->add_flag("--strict", run_strict, "exit 120 if any request had no recorded answer");
+  run->add_option("--log", run_log, "write diagnostics to FILE instead of stderr");
+  run->add_option("command", run_argv, "CMD ARGS... (after --)")->required();
+
+  std::string show_trace;
+  CLI::App* show = app.add_subcommand("show", "decode a trace, strace-like");
+  show->add_option("trace", show_trace, "trace file")->required();
+
   // CLI11 reports a mistyped command as a missing one; name it instead.
-  if (argc >= 2 && argv[1][0] != '-' && std::string(argv[1]) != "abi") {
+  if (argc >= 2 && argv[1][0] != '-' && std::string(argv[1]) != "abi" &&
+      std::string(argv[1]) != "run" && std::string(argv[1]) != "show") {
     std::cerr << "fakedrv: unknown command '" << argv[1] << "' (see fakedrv --help)\n";
     return kExitUsage;
   }
@@ -76,6 +97,11 @@ int main(int argc, char** argv) {
   }
 
   const nvprobe::abi::Registry& registry = nvprobe::abi::Registry::Default();
+  if (*run) {
+    return nvprobe::fakedrv::RunCommand(registry, run_trace, run_strict, run_log, run_argv,
+                                        std::cerr);
+  }
+  if (*show) return nvprobe::fakedrv::ShowCommand(registry, show_trace, std::cout, std::cerr);
   if (*versions) return nvprobe::fakedrv::AbiVersions(registry, versions_json, std::cout);
   if (*dump && dump_driver->count() == 0) {
     std::cerr << "fakedrv: abi dump: --driver is required (see fakedrv abi dump --help)\n";

@@ -1,0 +1,65 @@
+// The fake devices' ioctl handler: reads a request (top-level struct and nested
+// buffers, within the sizes the ABI layer gives), finds the recorded answer, remaps
+// handles, writes the recorded output back and returns the recorded result. An
+// unmatched request gets what a real driver gives for an unsupported one, and one
+// diagnostic line.
+#ifndef NVPROBE_FAKE_DRIVER_IOCTL_REPLAYER_H_
+#define NVPROBE_FAKE_DRIVER_IOCTL_REPLAYER_H_
+
+#include <cstdint>
+#include <map>
+#include <ostream>
+#include <string>
+
+#include "fake_driver/handle_map.h"
+#include "fake_driver/matcher.h"
+#include "fake_driver/target_memory.h"
+#include "fake_driver/trace.h"
+
+namespace nvprobe::fakedrv {
+
+struct IoctlResult {
+  int64_t ret = 0;
+  int err = 0;         // nonzero: the call fails with this errno
+  bool gone = false;   // the request vanished while being served: send nothing
+};
+
+class IoctlReplayer {
+ public:
+  IoctlReplayer(const Trace& trace, std::ostream& diagnostics)
+      : trace_(trace), matcher_(trace), diag_(diagnostics) {}
+
+  IoctlResult Handle(const std::string& device, uint32_t request, uint64_t arg,
+                     TargetMemory& mem, int pid);
+
+  int unmatched() const { return unmatched_; }
+  const HandleMap& handles() const { return handles_; }
+
+ private:
+  enum class ReadError { kNone, kFault, kInvalid };
+  ReadError ReadNested(ArgBuffer& buf, TargetMemory& mem);
+  Status WriteOutput(const ArgBuffer& rec, const ArgBuffer& live, TargetMemory& mem,
+                     std::vector<uint8_t>* top);
+  void TranslateHandles(const ArgBuffer& rec, const ArgBuffer& live, std::span<uint8_t> out);
+  IoctlResult Unmatched(const LiveRequest& req, TargetMemory& mem, int pid);
+  std::string Describe(uint32_t request, const ArgBuffer& args) const;
+
+  const Trace& trace_;
+  Matcher matcher_;
+  HandleMap handles_;
+  std::ostream& diag_;
+  int unmatched_ = 0;
+  // Per thread: the request last served and the top-level bytes written back. A
+  // signal can interrupt a call after its answer was written (even after the reply
+  // was accepted); the restarted call then carries our output as its input, and is
+  // answered from the request as first read.
+  struct Served {
+    LiveRequest request;
+    std::vector<uint8_t> written;
+  };
+  std::map<int, Served> last_;
+};
+
+}  // namespace nvprobe::fakedrv
+
+#endif  // NVPROBE_FAKE_DRIVER_IOCTL_REPLAYER_H_

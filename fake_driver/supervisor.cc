@@ -1,0 +1,200 @@
+#include "fake_driver/supervisor.h"
+
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+
+#include "fake_driver/fake_machine.h"
+#include "fake_driver/ioctl_replayer.h"
+#include "fake_driver/seccomp_policy.h"
+#include "fake_driver/syscall_emulator.h"
+
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
+namespace nvprobe::fakedrv {
+namespace {
+
+class UniqueFd {
+ public:
+  explicit UniqueFd(int fd = -1) : fd_(fd) {}
+  ~UniqueFd() { if (fd_ >= 0) close(fd_); }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  int get() const { return fd_; }
+ private:
+  int fd_;
+};
+
+// The started command: its pid, a pidfd to wait on, and the filter's listener.
+struct Target {
+  pid_t pid = -1;
+  int pidfd = -1;
+  int listener = -1;
+};
+
+// Runs in the forked child: only async-signal-safe calls. Sends {errno, listener}
+// over `sock` and execs; never returns.
+[[noreturn]] void ChildMain(int sock, const sock_fprog* prog, char* const* argv) {
+  int err = 0;
+  int listener = -1;
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+    err = errno;
+  } else {
+    listener = static_cast<int>(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                                        SECCOMP_FILTER_FLAG_NEW_LISTENER, prog));
+    if (listener < 0) err = errno;
+  }
+  char control[CMSG_SPACE(sizeof(int))] = {};
+  iovec iov{&err, sizeof err};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  if (listener >= 0) {
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &listener, sizeof(int));
+  }
+  if (sendmsg(sock, &msg, 0) < 0) _exit(125);
+  // Our copy must go, or the target would hang instead of getting ENOSYS once the
+  // supervisor is gone.
+  if (listener >= 0) close(listener);
+  close(sock);
+  if (err != 0) _exit(125);
+  execvp(argv[0], argv);
+  const char* msg1 = "fakedrv: cannot run ";
+  (void)!write(2, msg1, strlen(msg1));
+  (void)!write(2, argv[0], strlen(argv[0]));
+  const char* why = strerror(errno);
+  (void)!write(2, ": ", 2);
+  (void)!write(2, why, strlen(why));
+  (void)!write(2, "\n", 1);
+  _exit(127);
+}
+
+StatusOr<Target> Launch(const std::vector<std::string>& args, std::vector<sock_filter>& filter) {
+  sock_fprog prog{static_cast<unsigned short>(filter.size()), filter.data()};
+  std::vector<char*> argv;
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+    return InternalError(std::string("socketpair: ") + std::strerror(errno));
+  }
+  pid_t pid = fork();
+  if (pid < 0) return InternalError(std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    close(sv[0]);
+    ChildMain(sv[1], &prog, argv.data());
+  }
+  close(sv[1]);
+  UniqueFd sock(sv[0]);
+  Target t;
+  t.pid = pid;
+  t.pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  int err = 0;
+  char control[CMSG_SPACE(sizeof(int))] = {};
+  iovec iov{&err, sizeof err};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n = recvmsg(sock.get(), &msg, MSG_CMSG_CLOEXEC);
+  cmsghdr* c = n > 0 ? CMSG_FIRSTHDR(&msg) : nullptr;
+  if (c != nullptr && c->cmsg_type == SCM_RIGHTS) std::memcpy(&t.listener, CMSG_DATA(c), sizeof(int));
+  if (t.listener < 0 || t.pidfd < 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    if (t.pidfd >= 0) close(t.pidfd);
+    return FailedPreconditionError(std::string("cannot install the seccomp filter: ") +
+                                   std::strerror(err ? err : EINVAL));
+  }
+  return t;
+}
+
+void Respond(int listener, uint64_t id, const Reply& r) {
+  seccomp_notif_resp resp{};
+  resp.id = id;
+  if (r.kind == Reply::Kind::kContinue) {
+    resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+  } else if (r.err != 0) {
+    resp.error = -r.err;
+  } else {
+    resp.val = r.val;
+  }
+  // ENOENT: the target was interrupted or died; a restarted call comes again, and
+  // IoctlReplayer recognizes it.
+  ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+}
+
+}  // namespace
+
+StatusOr<RunOutcome> Supervisor::Run(const std::vector<std::string>& argv) {
+  if (argv.empty()) return InvalidArgumentError("no command to run");
+  utsname u{};
+  uname(&u);
+  NVPROBE_RETURN_IF_ERROR(KernelSupport::Check(u.release));
+  StatusOr<std::unique_ptr<FakeMachine>> machine = FakeMachine::Create(trace_, options_.work_dir);
+  if (!machine.ok()) return machine.status();
+  StatusOr<std::vector<sock_filter>> filter = SeccompPolicy::BuildFilter();
+  if (!filter.ok()) return filter.status();
+  StatusOr<Target> target = Launch(argv, *filter);
+  if (!target.ok()) return target.status();
+  UniqueFd listener(target->listener), pidfd(target->pidfd);
+  uint64_t wake = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
+  ioctl(listener.get(), SECCOMP_IOCTL_NOTIF_SET_FLAGS, wake);  // 6.6+; fine without
+
+  IoctlReplayer replayer(trace_, diag_);
+  SyscallEmulator emulator(**machine, replayer, listener.get());
+  RunOutcome outcome;
+  bool listening = true;
+  for (;;) {
+    pollfd fds[2] = {{pidfd.get(), POLLIN, 0}, {listener.get(), POLLIN, 0}};
+    int ready = poll(fds, listening ? 2 : 1, -1);
+    if (ready < 0) {
+      if (errno == EINTR) continue;
+      return InternalError(std::string("poll: ") + std::strerror(errno));
+    }
+    if (listening && (fds[1].revents & POLLIN)) {
+      seccomp_notif n{};
+      if (ioctl(listener.get(), SECCOMP_IOCTL_NOTIF_RECV, &n) == 0) {
+        Reply r = emulator.Handle(n);
+        if (r.kind != Reply::Kind::kSent) Respond(listener.get(), n.id, r);
+      }
+      continue;  // serve pending requests before reaping
+    }
+    if (listening && (fds[1].revents & (POLLHUP | POLLERR))) listening = false;
+    if (fds[0].revents & POLLIN) {
+      siginfo_t info{};
+      if (waitid(P_PID, static_cast<id_t>(target->pid), &info, WEXITED) != 0) {
+        return InternalError(std::string("waitid: ") + std::strerror(errno));
+      }
+      outcome.exit_status = info.si_code == CLD_EXITED ? info.si_status : 128 + info.si_status;
+      break;
+    }
+  }
+  outcome.unmatched = replayer.unmatched();
+  return outcome;
+}
+
+}  // namespace nvprobe::fakedrv

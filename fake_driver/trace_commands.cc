@@ -1,0 +1,182 @@
+#include "fake_driver/trace_commands.h"
+
+#include <cstdlib>
+#include <fstream>
+
+#include "fake_driver/abi_commands.h"
+#include "fake_driver/hex.h"
+#include "fake_driver/supervisor.h"
+#include "fake_driver/trace_io.h"
+
+namespace nvprobe::fakedrv {
+namespace {
+
+constexpr char kStatusField[] = "status";
+constexpr size_t kMaxArrayShown = 8;
+
+bool LoadOrReport(const abi::Registry& registry, const std::string& path, TraceLoad& load,
+                  std::ostream& err) {
+  load = LoadTrace(path, registry);
+  for (const std::string& e : load.errors) err << e << "\n";
+  return load.ok();
+}
+
+std::string Quote(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) {
+      out += c == '\n' ? "\\n" : "\\x" + HexEncode(std::span<const uint8_t>(
+                                             reinterpret_cast<const uint8_t*>(&c), 1));
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+// NVIDIA's name for a field value, where the ABI layer knows one.
+std::string NameFor(const abi::Abi& abi, const abi::StructLayout& layout, const abi::Field& f,
+                    uint64_t v) {
+  if (f.name == kStatusField) return abi.StatusName(static_cast<uint32_t>(v));
+  for (const abi::Field& p : layout.fields) {
+    if (!p.nested || p.nested->selector_field != f.name) continue;
+    const abi::Binding* b = nullptr;
+    switch (p.nested->element_from) {
+      case abi::NestedBuffer::ElementFrom::kControlCommand: b = abi.ControlByNumber(static_cast<uint32_t>(v)); break;
+      case abi::NestedBuffer::ElementFrom::kAllocClass: b = abi.ClassByNumber(static_cast<uint32_t>(v)); break;
+      case abi::NestedBuffer::ElementFrom::kEscape: b = abi.EscapeByNumber(static_cast<uint32_t>(v)); break;
+      default: break;
+    }
+    if (b != nullptr) return b->name;
+  }
+  return HexNumber(v);
+}
+
+std::string Fields(const abi::Abi& abi, const abi::StructLayout& layout, std::span<const uint8_t> b) {
+  std::string s;
+  for (size_t base = 0; base + layout.size <= b.size(); base += layout.size) {
+    if (base > 0) {
+      if (base / layout.size >= kMaxArrayShown) {
+        s += ", ... (" + std::to_string(b.size() / layout.size) + " in all)";
+        break;
+      }
+      s += "}, {";
+    }
+    bool first = true;
+    for (const abi::Field& f : layout.fields) {
+      uint32_t off = static_cast<uint32_t>(base + f.offset);
+      std::span<const uint8_t> fb = b.subspan(off, f.width);
+      s += (first ? "" : ", ") + f.name + "=";
+      first = false;
+      if (f.kind == abi::FieldKind::kString) {
+        size_t len = 0;
+        while (len < fb.size() && fb[len] != 0) ++len;
+        s += Quote(std::string_view(reinterpret_cast<const char*>(fb.data()), len));
+      } else if (f.kind == abi::FieldKind::kArray) {
+        uint32_t w = f.element_width();
+        uint32_t last = f.count;
+        while (last > 0 && LoadUint(fb, (last - 1) * w, w) == 0) --last;
+        s += "[";
+        for (uint32_t i = 0; i < last && i < kMaxArrayShown; ++i) {
+          s += (i ? ", " : "") + HexNumber(LoadUint(fb, i * w, w));
+        }
+        if (last > kMaxArrayShown) s += ", ...";
+        s += last < f.count ? (last ? ", 0..." : "0...") : "";
+        s += "]";
+      } else {
+        s += NameFor(abi, layout, f, LoadUint(fb, 0, f.width));
+      }
+    }
+  }
+  return s;
+}
+
+void DescribeBuffer(const abi::Abi& abi, const ArgBuffer& b, int depth, std::ostream& out) {
+  for (const ArgBuffer& n : b.nested) {
+    out << std::string(static_cast<size_t>(depth) * 4, ' ') << "-> " << n.field << ": ";
+    if (n.layout != nullptr) {
+      out << n.layout->name << " {" << Fields(abi, *n.layout, n.out) << "}\n";
+    } else {
+      size_t len = 0;
+      while (len < n.out.size() && n.out[len] != 0) ++len;
+      out << Quote(std::string_view(reinterpret_cast<const char*>(n.out.data()), len)) << " ("
+          << n.out.size() << " bytes)\n";
+    }
+    DescribeBuffer(abi, n, depth + 1, out);
+  }
+}
+
+}  // namespace
+
+void DescribeTrace(const Trace& trace, std::ostream& out) {
+  const abi::Abi& abi = *trace.abi;
+  out << "# " << trace.source << ": driver " << trace.driver << ", " << trace.origin;
+  if (!trace.provenance.empty()) out << " (" << trace.provenance << ")";
+  out << "\n";
+  if (!trace.machine.empty()) out << "# machine: " << trace.machine.dump() << "\n";
+  for (const FileNode& f : trace.files) {
+    out << f.path << "  " << NodeTypeName(f.type);
+    if (f.type == NodeType::kCharDev) out << " " << f.major << "," << f.minor;
+    if (f.open_errno) out << " (open fails, errno " << f.open_errno << ")";
+    if (f.type == NodeType::kFile) {
+      std::string first = f.content.substr(0, f.content.find('\n'));
+      out << " " << Quote(first) << (first.size() < f.content.size() ? "..." : "");
+    }
+    out << "\n";
+  }
+  for (const IoctlEvent& e : trace.events) {
+    const abi::Binding* esc = abi.EscapeByNumber(e.nr());
+    out << e.line << ": ioctl(" << e.device << ", " << (esc ? esc->name : HexNumber(e.nr()))
+        << ", ";
+    if (e.args.layout != nullptr) {
+      out << "{" << Fields(abi, *e.args.layout, e.args.out) << "}";
+    } else {
+      out << e.args.out.size() << " bytes";
+    }
+    out << ") = " << e.ret;
+    if (e.err) out << " (errno " << e.err << ")";
+    out << "\n";
+    DescribeBuffer(abi, e.args, 1, out);
+  }
+}
+
+int ShowCommand(const abi::Registry& registry, const std::string& trace_path, std::ostream& out,
+                std::ostream& err) {
+  TraceLoad load;
+  if (!LoadOrReport(registry, trace_path, load, err)) return kExitError;
+  DescribeTrace(load.trace, out);
+  return kExitOk;
+}
+
+int RunCommand(const abi::Registry& registry, const std::string& trace_path, bool strict,
+               const std::string& log_path, const std::vector<std::string>& argv,
+               std::ostream& err) {
+  TraceLoad load;
+  if (!LoadOrReport(registry, trace_path, load, err)) return kExitError;
+  std::ofstream log_file;
+  if (!log_path.empty()) {
+    log_file.open(log_path, std::ios::app);
+    if (!log_file) {
+      err << "fakedrv: cannot open log file " << log_path << "\n";
+      return kExitError;
+    }
+  }
+  RunOptions options;
+  options.strict = strict;
+  const char* tmp = std::getenv("TMPDIR");
+  options.work_dir = tmp && *tmp ? tmp : "/tmp";
+  Supervisor supervisor(load.trace, options, log_path.empty() ? err : log_file);
+  StatusOr<RunOutcome> outcome = supervisor.Run(argv);
+  if (!outcome.ok()) {
+    err << "fakedrv: run: " << outcome.status().message() << "\n";
+    return kExitSupervisorFailed;
+  }
+  if (strict && outcome->unmatched > 0) {
+    err << "fakedrv: --strict: " << outcome->unmatched << " request(s) had no recorded answer\n";
+    return kExitStrictUnmatched;
+  }
+  return outcome->exit_status;
+}
+
+}  // namespace nvprobe::fakedrv

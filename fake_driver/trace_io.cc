@@ -1,0 +1,434 @@
+#include "fake_driver/trace_io.h"
+
+#include <linux/ioctl.h>
+
+#include <cerrno>
+#include <fstream>
+#include <set>
+#include <utility>
+
+#include "fake_driver/hex.h"
+
+namespace nvprobe::fakedrv {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+constexpr std::pair<const char*, int> kErrnoNames[] = {
+    {"EPERM", EPERM}, {"ENOENT", ENOENT}, {"EIO", EIO},       {"ENXIO", ENXIO},
+    {"EACCES", EACCES}, {"EBUSY", EBUSY}, {"ENODEV", ENODEV}, {"EINVAL", EINVAL},
+};
+
+int ErrnoByName(const std::string& name) {
+  for (const auto& [n, v] : kErrnoNames) {
+    if (name == n) return v;
+  }
+  return 0;
+}
+
+const char* ErrnoName(int e) {
+  for (const auto& [n, v] : kErrnoNames) {
+    if (e == v) return n;
+  }
+  return nullptr;
+}
+
+// Collects errors for one file; every message gets the "FILE:LINE: " prefix.
+class Problems {
+ public:
+  Problems(std::string name, std::vector<std::string>& out) : name_(std::move(name)), out_(out) {}
+  void Add(int line, const std::string& what) {
+    if (out_.size() < TraceLoad::kMaxTraceErrors) {
+      out_.push_back(name_ + ":" + std::to_string(line) + ": " + what);
+    }
+  }
+  bool full() const { return out_.size() >= TraceLoad::kMaxTraceErrors; }
+
+ private:
+  std::string name_;
+  std::vector<std::string>& out_;
+};
+
+// Reads "in"/"out" of a buffer object and its nested buffers, checking them
+// against the ABI. `where` names the buffer in messages.
+class BufferParser {
+ public:
+  BufferParser(const abi::Abi& abi, Problems& problems, int line)
+      : abi_(abi), problems_(problems), line_(line) {}
+
+  bool Parse(const Json& j, const std::string& where, ArgBuffer& buf) {
+    if (!j.contains("in") || !j["in"].is_string()) return Fail(where + ": \"in\" (hex string) missing");
+    if (!j.contains("out") || !j["out"].is_string()) return Fail(where + ": \"out\" (hex string) missing");
+    StatusOr<std::vector<uint8_t>> in = HexDecode(j["in"].get<std::string>());
+    if (!in.ok()) return Fail(where + ": \"in\": " + in.status().message());
+    StatusOr<std::vector<uint8_t>> out = HexDecode(j["out"].get<std::string>());
+    if (!out.ok()) return Fail(where + ": \"out\": " + out.status().message());
+    buf.in = std::move(*in);
+    buf.out = std::move(*out);
+    if (buf.in.size() != buf.out.size()) {
+      return Fail(where + ": \"in\" has " + std::to_string(buf.in.size()) + " bytes but \"out\" has " +
+                  std::to_string(buf.out.size()));
+    }
+    if (j.contains("struct") && buf.layout != nullptr &&
+        j["struct"] != Json(buf.layout->name)) {
+      return Fail(where + ": \"struct\" says " + j["struct"].dump() + " but driver " +
+                  abi_.release().ToString() + " has " + buf.layout->name + " here");
+    }
+    if (buf.layout != nullptr &&
+        (buf.in.empty() || buf.in.size() % buf.layout->size != 0)) {
+      return Fail(where + ": " + std::to_string(buf.in.size()) + " bytes, but " + buf.layout->name +
+                  " is " + std::to_string(buf.layout->size) + " bytes in driver " +
+                  abi_.release().ToString());
+    }
+    return ParseNested(j, where, buf);
+  }
+
+ private:
+  bool Fail(const std::string& what) {
+    problems_.Add(line_, what);
+    return false;
+  }
+
+  bool ParseNested(const Json& j, const std::string& where, ArgBuffer& buf) {
+    std::vector<PointerTarget> targets;
+    if (buf.layout != nullptr) {
+      StatusOr<std::vector<PointerTarget>> t = PointerTargets(abi_, *buf.layout, buf.in);
+      if (!t.ok()) return Fail(where + ": " + t.status().message());
+      targets = std::move(*t);
+    }
+    const Json empty = Json::array();
+    const Json& nested = j.contains("nested") ? j["nested"] : empty;
+    if (!nested.is_array()) return Fail(where + ": \"nested\" must be an array");
+    std::set<std::string> seen;
+    for (const Json& n : nested) {
+      if (!n.is_object() || !n.contains("field") || !n["field"].is_string()) {
+        return Fail(where + ": each nested buffer needs a \"field\"");
+      }
+      std::string field = n["field"].get<std::string>();
+      const PointerTarget* target = nullptr;
+      for (const PointerTarget& t : targets) {
+        if (t.field->name == field) target = &t;
+      }
+      if (target == nullptr) {
+        return Fail(where + ": nested buffer \"" + field + "\" is not a non-null pointer field of " +
+                    (buf.layout ? buf.layout->name : std::string("raw bytes")) +
+                    " (per the ABI and the recorded input)");
+      }
+      if (!seen.insert(field).second) return Fail(where + ": nested buffer \"" + field + "\" twice");
+      ArgBuffer child;
+      child.field = field;
+      child.layout = target->layout;
+      if (!Parse(n, where + "." + field, child)) return false;
+      if (child.in.size() != target->length) {
+        return Fail(where + "." + field + ": " + std::to_string(child.in.size()) +
+                    " bytes, but the ABI gives " + std::to_string(target->length) +
+                    " from the recorded input");
+      }
+      buf.nested.push_back(std::move(child));
+    }
+    for (const PointerTarget& t : targets) {
+      if (!seen.count(t.field->name)) {
+        return Fail(where + ": nested buffer \"" + t.field->name + "\" (" + std::to_string(t.length) +
+                    " bytes, per the ABI) missing");
+      }
+    }
+    return true;
+  }
+
+  const abi::Abi& abi_;
+  Problems& problems_;
+  int line_;
+};
+
+bool ParseFileNode(const Json& j, int line, Problems& p, FileNode& node) {
+  node.line = line;
+  if (!j["path"].is_string()) {
+    p.Add(line, "\"path\" must be a string");
+    return false;
+  }
+  node.path = j["path"].get<std::string>();
+  if (node.path.empty() || node.path[0] != '/' || NormalizePath(node.path) != node.path) {
+    p.Add(line, "path \"" + node.path + "\" is not absolute and normalized");
+    return false;
+  }
+  std::string type = j.value("type", "");
+  if (type == "file") node.type = NodeType::kFile;
+  else if (type == "dir") node.type = NodeType::kDir;
+  else if (type == "chardev") node.type = NodeType::kCharDev;
+  else if (type == "absent") node.type = NodeType::kAbsent;
+  else {
+    p.Add(line, "\"type\" must be file, dir, chardev or absent, not \"" + type + "\"");
+    return false;
+  }
+  if (j.contains("content")) {
+    if (node.type != NodeType::kFile || !j["content"].is_string()) {
+      p.Add(line, "\"content\" (a string) belongs to files only");
+      return false;
+    }
+    node.content = j["content"].get<std::string>();
+  }
+  if (node.type == NodeType::kCharDev) {
+    if (!j.contains("major") || !j["major"].is_number_unsigned() || !j.contains("minor") ||
+        !j["minor"].is_number_unsigned()) {
+      p.Add(line, "a chardev needs unsigned \"major\" and \"minor\"");
+      return false;
+    }
+    node.major = j["major"].get<uint32_t>();
+    node.minor = j["minor"].get<uint32_t>();
+  }
+  if (j.contains("mode")) {
+    std::string m = j["mode"].is_string() ? j["mode"].get<std::string>() : "";
+    char* end = nullptr;
+    unsigned long v = std::strtoul(m.c_str(), &end, 8);
+    if (m.empty() || *end != '\0' || v > 07777) {
+      p.Add(line, "\"mode\" must be an octal string such as \"0666\"");
+      return false;
+    }
+    node.mode = static_cast<uint32_t>(v);
+  }
+  if (j.contains("open_errno")) {
+    std::string e = j["open_errno"].is_string() ? j["open_errno"].get<std::string>() : "";
+    node.open_errno = ErrnoByName(e);
+    if (node.open_errno == 0) {
+      p.Add(line, "\"open_errno\" must be one of EPERM ENOENT EIO ENXIO EACCES EBUSY ENODEV EINVAL");
+      return false;
+    }
+  }
+  return true;
+}
+
+bool ParseEvent(const Json& j, int line, const Trace& trace, Problems& p, IoctlEvent& ev) {
+  const abi::Abi& abi = *trace.abi;
+  ev.line = line;
+  ev.device = j["ioctl"].is_string() ? j["ioctl"].get<std::string>() : "";
+  const FileNode* dev = trace.FindFile(ev.device);
+  if (dev == nullptr || dev->type != NodeType::kCharDev) {
+    p.Add(line, "device \"" + ev.device + "\" is not a chardev listed before the events");
+    return false;
+  }
+  std::string req = j.value("request", "");
+  char* end = nullptr;
+  unsigned long long r = std::strtoull(req.c_str(), &end, 16);
+  if (req.size() < 3 || req.compare(0, 2, "0x") != 0 || *end != '\0' || r > 0xffffffffull) {
+    p.Add(line, "\"request\" must be a hex string such as \"0xc04846d2\", not \"" + req + "\"");
+    return false;
+  }
+  ev.request = static_cast<uint32_t>(r);
+  if (_IOC_TYPE(ev.request) != 'F') {
+    p.Add(line, "request " + req + " is not an NVIDIA ioctl (type byte is not 'F')");
+    return false;
+  }
+  const abi::Binding* esc = abi.EscapeByNumber(ev.nr());
+  if (esc == nullptr) {
+    p.Add(line, "escape " + HexNumber(ev.nr()) + " is unknown to driver " + trace.driver);
+    return false;
+  }
+  if (j.contains("escape") && j["escape"] != Json(esc->name)) {
+    p.Add(line, "\"escape\" says " + j["escape"].dump() + " but request " + req + " is " + esc->name);
+    return false;
+  }
+  ev.args.layout = EscapeLayout(abi, ev.nr());
+  if (!BufferParser(abi, p, line).Parse(j, esc->name, ev.args)) return false;
+  if (ev.args.in.size() != _IOC_SIZE(ev.request)) {
+    p.Add(line, "\"in\" has " + std::to_string(ev.args.in.size()) + " bytes but request " + req +
+                    " carries " + std::to_string(_IOC_SIZE(ev.request)));
+    return false;
+  }
+  if (!j.contains("ret") || !j["ret"].is_number_integer()) {
+    p.Add(line, "\"ret\" (an integer) missing");
+    return false;
+  }
+  ev.ret = j["ret"].get<int64_t>();
+  ev.err = j.contains("errno") && j["errno"].is_number_integer() ? j["errno"].get<int>() : 0;
+  if ((ev.ret == -1) != (ev.err != 0)) {
+    p.Add(line, "\"errno\" must be nonzero exactly when \"ret\" is -1");
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+const FileNode* Trace::FindFile(std::string_view path) const {
+  for (const FileNode& f : files) {
+    if (f.path == path) return &f;
+  }
+  return nullptr;
+}
+
+std::string_view NodeTypeName(NodeType t) {
+  switch (t) {
+    case NodeType::kFile: return "file";
+    case NodeType::kDir: return "dir";
+    case NodeType::kCharDev: return "chardev";
+    case NodeType::kAbsent: return "absent";
+  }
+  return "?";
+}
+
+std::string NormalizePath(std::string_view path, std::string_view base) {
+  std::string full = path.empty() || path[0] != '/' ? std::string(base) + "/" + std::string(path)
+                                                     : std::string(path);
+  std::vector<std::string> parts;
+  size_t i = 0;
+  while (i <= full.size()) {
+    size_t j = full.find('/', i);
+    if (j == std::string::npos) j = full.size();
+    std::string part = full.substr(i, j - i);
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(part);
+    }
+    i = j + 1;
+  }
+  std::string out;
+  for (const std::string& p : parts) out += "/" + p;
+  return out.empty() ? "/" : out;
+}
+
+TraceLoad ParseTrace(std::istream& in, const std::string& name, const abi::Registry& registry) {
+  TraceLoad result;
+  Trace& trace = result.trace;
+  trace.source = name;
+  Problems p(name, result.errors);
+  std::string text;
+  int line = 0;
+  bool header = false, events_started = false;
+  std::set<std::string> paths;
+  while (std::getline(in, text) && !p.full()) {
+    ++line;
+    if (text.empty()) continue;
+    Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() || !j.is_object()) {
+      p.Add(line, "not a JSON object");
+      continue;
+    }
+    if (!header) {
+      header = true;
+      if (j.value("format", "") != kTraceFormatName) {
+        p.Add(line, std::string("the first line must be the header, with \"format\": \"") +
+                        kTraceFormatName + "\"");
+        break;
+      }
+      if (!j.contains("version") || j["version"] != Json(kTraceFormatVersion)) {
+        p.Add(line, "unknown trace format version " +
+                        (j.contains("version") ? j["version"].dump() : std::string("(none)")) +
+                        " (this fakedrv reads version 1)");
+        break;
+      }
+      trace.driver = j.value("driver", "");
+      StatusOr<abi::DriverVersion> v = abi::DriverVersion::Parse(trace.driver);
+      if (!v.ok() || !registry.Knows(*v)) {
+        p.Add(line, "driver \"" + trace.driver + "\" is not a release known to the ABI layer");
+        break;
+      }
+      StatusOr<std::shared_ptr<const abi::Abi>> a = registry.AbiOf(*v);
+      if (!a.ok()) {
+        p.Add(line, a.status().message());
+        break;
+      }
+      trace.abi = *a;
+      trace.origin = j.value("origin", "");
+      if (trace.origin != "synthesized" && trace.origin != "recorded") {
+        p.Add(line, "\"origin\" must be \"synthesized\" or \"recorded\"");
+      }
+      trace.provenance = j.value("provenance", "");
+      if (j.contains("machine")) trace.machine = j["machine"];
+      continue;
+    }
+    if (j.contains("path")) {
+      if (events_started) {
+        p.Add(line, "file entries must come before the ioctl events");
+        continue;
+      }
+      FileNode node;
+      if (!ParseFileNode(j, line, p, node)) continue;
+      if (!paths.insert(node.path).second) {
+        p.Add(line, "path " + node.path + " listed twice");
+        continue;
+      }
+      trace.files.push_back(std::move(node));
+    } else if (j.contains("ioctl")) {
+      events_started = true;
+      IoctlEvent ev;
+      if (ParseEvent(j, line, trace, p, ev)) trace.events.push_back(std::move(ev));
+    } else {
+      p.Add(line, "neither a file entry (\"path\") nor an ioctl event (\"ioctl\")");
+    }
+  }
+  if (!header) p.Add(line == 0 ? 1 : line, "empty trace: no header line");
+  return result;
+}
+
+TraceLoad LoadTrace(const std::string& path, const abi::Registry& registry) {
+  std::ifstream in(path);
+  if (!in) {
+    TraceLoad r;
+    r.errors.push_back(path + ":0: cannot open: " + std::strerror(errno));
+    return r;
+  }
+  return ParseTrace(in, path, registry);
+}
+
+namespace {
+
+Json BufferJson(const ArgBuffer& b, bool top) {
+  Json j = Json::object();
+  if (!top) {
+    j["field"] = b.field;
+    if (b.layout != nullptr) j["struct"] = b.layout->name;
+  }
+  j["in"] = HexEncode(b.in);
+  j["out"] = HexEncode(b.out);
+  if (!b.nested.empty()) {
+    Json n = Json::array();
+    for (const ArgBuffer& c : b.nested) n.push_back(BufferJson(c, false));
+    j["nested"] = std::move(n);
+  }
+  return j;
+}
+
+}  // namespace
+
+void WriteTrace(const Trace& trace, std::ostream& out) {
+  Json h = Json::object();
+  h["format"] = kTraceFormatName;
+  h["version"] = kTraceFormatVersion;
+  h["driver"] = trace.driver;
+  h["origin"] = trace.origin;
+  h["provenance"] = trace.provenance;
+  h["machine"] = trace.machine;
+  out << h.dump() << "\n";
+  for (const FileNode& f : trace.files) {
+    Json j = Json::object();
+    j["path"] = f.path;
+    j["type"] = std::string(NodeTypeName(f.type));
+    if (f.type == NodeType::kCharDev) {
+      j["major"] = f.major;
+      j["minor"] = f.minor;
+    }
+    if (f.mode != 0) {
+      char m[8];
+      std::snprintf(m, sizeof m, "%04o", f.mode);
+      j["mode"] = m;
+    }
+    if (f.open_errno != 0 && ErrnoName(f.open_errno)) j["open_errno"] = ErrnoName(f.open_errno);
+    if (f.type == NodeType::kFile) j["content"] = f.content;
+    out << j.dump() << "\n";
+  }
+  for (const IoctlEvent& e : trace.events) {
+    Json j = Json::object();
+    j["ioctl"] = e.device;
+    j["request"] = HexNumber(e.request);
+    const abi::Binding* esc = trace.abi ? trace.abi->EscapeByNumber(e.nr()) : nullptr;
+    if (esc != nullptr) j["escape"] = esc->name;
+    Json b = BufferJson(e.args, true);
+    for (auto& [k, v] : b.items()) j[k] = v;
+    j["ret"] = e.ret;
+    j["errno"] = e.err;
+    out << j.dump() << "\n";
+  }
+}
+
+}  // namespace nvprobe::fakedrv

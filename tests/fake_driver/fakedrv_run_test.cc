@@ -1,0 +1,278 @@
+// `fakedrv run` end to end: the real supervisor serving the test clients (static
+// and dynamic) from tests/fake_driver/testdata/h100.trace.jsonl. Every run is
+// bounded by a deadline; nothing touches a real /dev/nvidia*.
+#include <linux/capability.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kFakedrv[] = "fake_driver/fakedrv";
+constexpr char kStatic[] = "tests/fake_driver/nv_client_static";
+constexpr char kDynamic[] = "tests/fake_driver/nv_client_dynamic";
+constexpr char kTrace[] = "tests/fake_driver/testdata/h100.trace.jsonl";
+constexpr int kTimeoutS = 30;
+
+std::string TmpDir() {
+  const char* t = std::getenv("TEST_TMPDIR");
+  return t ? t : "/tmp";
+}
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+struct Result {
+  int status = -1;  // exit status, 128+signal, or -1 on timeout
+  std::string out, err;
+};
+
+struct Spawned {
+  pid_t pid;
+  std::string out_path, err_path;
+};
+
+Spawned Spawn(const std::vector<std::string>& args, bool drop_caps = false) {
+  static int counter = 0;
+  std::string base = TmpDir() + "/run" + std::to_string(getpid()) + "_" + std::to_string(counter++);
+  Spawned s{-1, base + ".out", base + ".err"};
+  std::vector<char*> argv;
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  s.pid = fork();
+  if (s.pid == 0) {
+    int o = open(s.out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int e = open(s.err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(o, 1);
+    dup2(e, 2);
+    setpgid(0, 0);
+    if (drop_caps) {
+      // No capabilities now or after exec: an unprivileged run.
+      prctl(PR_SET_SECUREBITS, 0x2f /* NOROOT, NO_SETUID_FIXUP, KEEP_CAPS locked */);
+      __user_cap_header_struct h{_LINUX_CAPABILITY_VERSION_3, 0};
+      __user_cap_data_struct d[2] = {};
+      if (syscall(SYS_capset, &h, d) != 0) _exit(99);
+    }
+    execv(argv[0], argv.data());
+    _exit(98);
+  }
+  return s;
+}
+
+Result Wait(const Spawned& s, int timeout_s = kTimeoutS) {
+  Result r;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  int st = 0;
+  while (waitpid(s.pid, &st, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(-s.pid, SIGKILL);
+      waitpid(s.pid, &st, 0);
+      r.status = -1;
+      r.out = Slurp(s.out_path);
+      r.err = Slurp(s.err_path) + "\n(timed out)";
+      return r;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  r.out = Slurp(s.out_path);
+  r.err = Slurp(s.err_path);
+  return r;
+}
+
+Result RunCmd(std::vector<std::string> args) { return Wait(Spawn(args)); }
+
+Result Client(const std::string& client, const std::string& mode, bool strict = false) {
+  std::vector<std::string> args = {kFakedrv, "run", "--trace", kTrace};
+  if (strict) args.push_back("--strict");
+  args.insert(args.end(), {"--", client, mode});
+  return RunCmd(args);
+}
+
+TEST(FakedrvRunTest, StaticClientPrintsTheTracesDriverVersion) {
+  Result r = Client(kStatic, "version");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "driver version: 580.95.05\n");
+  EXPECT_EQ(r.err, "");
+}
+
+TEST(FakedrvRunTest, DynamicClientToo) {
+  Result r = Client(kDynamic, "version");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "driver version: 580.95.05\n");
+}
+
+TEST(FakedrvRunTest, CardInfo) {
+  Result r = Client(kStatic, "cardinfo");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "gpu 0000:3b:00.0 10de:2330 minor 0\n");
+}
+
+TEST(FakedrvRunTest, RmAllocControlFreeWithRemappedHandles) {
+  Result r = Client(kStatic, "rm");
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("client 0xcf000001\n"));  // assigned by the replay
+  EXPECT_THAT(r.out, HasSubstr("device 0xabc00001 subdevice 0xabc00002 (handles kept)"));
+  EXPECT_THAT(r.out, HasSubstr("sm version 0x900 (params pointer kept)"));
+  EXPECT_THAT(r.out, HasSubstr("unsupported control status 0x56"));
+  EXPECT_THAT(r.out, HasSubstr("freed"));
+  // Exactly one diagnostic line, for the unsupported control.
+  EXPECT_THAT(r.err, HasSubstr("NV2080_CTRL_CMD_GPU_GET_SHORT_NAME_STRING"));
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+TEST(FakedrvRunTest, StrictMakesUnmatchedRequestsADistinctExitStatus) {
+  Result r = Client(kStatic, "rm", /*strict=*/true);
+  EXPECT_EQ(r.status, 120) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("--strict: 1 request(s) had no recorded answer"));
+  EXPECT_EQ(Client(kStatic, "version", true).status, 0);
+}
+
+TEST(FakedrvRunTest, LogFileTakesDiagnostics) {
+  std::string log = TmpDir() + "/diag.log";
+  Result r = RunCmd({kFakedrv, "run", "--trace", kTrace, "--log", log, "--", kStatic, "rm"});
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.err, "");
+  EXPECT_THAT(Slurp(log), HasSubstr("unmatched request"));
+}
+
+TEST(FakedrvRunTest, EightThreadsAtOnce) {
+  Result r = Client(kStatic, "threads");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "threads ok: 8 of 8\n");
+}
+
+TEST(FakedrvRunTest, ForkAndExec) {
+  Result r = Client(kStatic, "forkexec");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("driver version: 580.95.05"));
+  EXPECT_THAT(r.out, HasSubstr("child status 0"));
+}
+
+TEST(FakedrvRunTest, Dup2ToAHighFd) {
+  Result r = Client(kStatic, "dup2");
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_EQ(r.out, "dup2 version: 580.95.05\n");
+}
+
+TEST(FakedrvRunTest, BadPointerGivesEfault) {
+  Result r = Client(kStatic, "badpointer");
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("errno EFAULT"));
+}
+
+TEST(FakedrvRunTest, UnknownEscapeGivesEinval) {
+  Result r = Client(kStatic, "unknown_escape");
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("escape 0x77"));
+}
+
+TEST(FakedrvRunTest, FilesDevicesAndDirectories) {
+  for (const char* client : {kStatic, kDynamic}) {
+    Result r = Client(client, "files");
+    EXPECT_EQ(r.status, 0) << r.out << r.err;
+    EXPECT_EQ(r.out,
+              "nvidiactl: chardev 195:255\n"
+              "nvidia0: chardev 195:0\n"
+              "statx nvidiactl: chardev 195:255\n"
+              "open nvidia1: Permission denied\n"
+              "open nvidia-uvm: No such file or directory\n"
+              "access nvidiactl: 0\n"
+              "sysfs version: 580.95.05\n"
+              "gpus entry: 0000:3b:00.0\n")
+        << client;
+  }
+}
+
+TEST(FakedrvRunTest, SignalsInterruptingCalls) {
+  Result r = Client(kStatic, "signals");
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("signal seen 1"));
+}
+
+TEST(FakedrvRunTest, TargetKilledMidRunGives128PlusSignal) {
+  Result r = Client(kStatic, "killself");
+  EXPECT_EQ(r.status, 128 + SIGKILL) << r.err;
+}
+
+TEST(FakedrvRunTest, CommandExitStatusPassesThrough) {
+  EXPECT_EQ(RunCmd({kFakedrv, "run", "--trace", kTrace, "--", "/bin/sh", "-c", "exit 7"}).status, 7);
+  Result r = RunCmd({kFakedrv, "run", "--trace", kTrace, "--", "/nonexistent/cmd"});
+  EXPECT_EQ(r.status, 127);
+  EXPECT_THAT(r.err, HasSubstr("cannot run /nonexistent/cmd"));
+}
+
+TEST(FakedrvRunTest, SupervisorDeathGivesEnosysWithoutHanging) {
+  std::string ready = TmpDir() + "/ready";
+  unlink(ready.c_str());
+  Spawned s = Spawn({kFakedrv, "run", "--trace", kTrace, "--", kStatic, "supervisor_death", ready});
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kTimeoutS);
+  while (access(ready.c_str(), F_OK) != 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(access(ready.c_str(), F_OK), 0) << Slurp(s.err_path);
+  kill(s.pid, SIGKILL);
+  Result r = Wait(s);
+  EXPECT_EQ(r.status, 128 + SIGKILL);
+  // The orphaned client carries on and reports.
+  std::string out;
+  while (std::chrono::steady_clock::now() < deadline) {
+    out = Slurp(s.out_path);
+    if (out.find('\n') != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(out, "after supervisor death: ret -1 errno ENOSYS\n");
+  kill(-s.pid, SIGKILL);  // in case it did hang
+}
+
+TEST(FakedrvRunTest, RunsWithoutAnyCapabilities) {
+  Result r = Wait(Spawn({kFakedrv, "run", "--trace", kTrace, "--", kStatic, "version"},
+                        /*drop_caps=*/true));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "driver version: 580.95.05\n");
+}
+
+TEST(FakedrvRunTest, InvalidTraceRunsNothing) {
+  std::string bad = TmpDir() + "/bad.trace.jsonl";
+  std::ofstream(bad) << Slurp(kTrace).substr(0, Slurp(kTrace).find('\n') + 1)
+                     << "{\"path\":\"relative\",\"type\":\"file\"}\n";
+  std::string marker = TmpDir() + "/ran";
+  Result r = RunCmd({kFakedrv, "run", "--trace", bad, "--", "/bin/touch", marker});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, bad + ":2: path \"relative\" is not absolute and normalized\n");
+  EXPECT_NE(access(marker.c_str(), F_OK), 0);
+}
+
+TEST(FakedrvRunTest, ShowDecodesWithNvidiasNames) {
+  Result r = RunCmd({kFakedrv, "show", kTrace});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("NV_ESC_CHECK_VERSION_STR, {cmd=0x32, reply=0x1, versionString=\"580.95.05\"}) = 0"));
+  EXPECT_THAT(r.out, HasSubstr("hClass=NV01_ROOT_CLIENT"));
+  EXPECT_THAT(r.out, HasSubstr("cmd=NV2080_CTRL_CMD_GPU_GET_INFO"));
+  EXPECT_THAT(r.out, HasSubstr("-> gpuInfoList: NV2080_CTRL_GPU_INFO {index=0x2c, data=0x900}"));
+  EXPECT_THAT(r.out, HasSubstr("status=NV_OK"));
+  EXPECT_EQ(RunCmd({kFakedrv, "show", "/nonexistent.jsonl"}).status, 1);
+}
+
+}  // namespace

@@ -1,0 +1,263 @@
+// Trace format v1: loading, every validation error (as FILE:LINE: message), the
+// canonical writer, and replay matching with handle remapping over an in-process
+// TargetMemory.
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "abi/registry.h"
+#include "fake_driver/hex.h"
+#include "fake_driver/ioctl_replayer.h"
+#include "fake_driver/trace_io.h"
+
+namespace nvprobe::fakedrv {
+namespace {
+
+using ::testing::HasSubstr;
+using Json = nlohmann::ordered_json;
+
+constexpr char kTrace[] = "tests/fake_driver/testdata/h100.trace.jsonl";
+
+std::vector<std::string> Lines() {
+  std::ifstream in(kTrace);
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  return lines;
+}
+
+TraceLoad Parse(const std::vector<std::string>& lines) {
+  std::string text;
+  for (const std::string& l : lines) text += l + "\n";
+  std::istringstream in(text);
+  return ParseTrace(in, "t.jsonl", abi::Registry::Default());
+}
+
+// Applies `edit` to the JSON of line `n` (1-based) and returns the first error.
+std::string ErrorAfter(int n, const std::function<void(Json&)>& edit) {
+  std::vector<std::string> lines = Lines();
+  Json j = Json::parse(lines[static_cast<size_t>(n - 1)]);
+  edit(j);
+  lines[static_cast<size_t>(n - 1)] = j.dump();
+  TraceLoad t = Parse(lines);
+  return t.errors.empty() ? "" : t.errors[0];
+}
+
+int LineOf(const std::string& key) {
+  std::vector<std::string> lines = Lines();
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i].find(key) != std::string::npos) return static_cast<int>(i + 1);
+  }
+  return -1;
+}
+
+TEST(TraceLoadTest, TestTraceIsValid) {
+  TraceLoad t = LoadTrace(kTrace, abi::Registry::Default());
+  ASSERT_TRUE(t.ok()) << t.errors[0];
+  EXPECT_EQ(t.trace.driver, "580.95.05");
+  EXPECT_EQ(t.trace.files.size(), 7u);
+  EXPECT_EQ(t.trace.events.size(), 7u);
+  const IoctlEvent& ctl = t.trace.events[5];
+  ASSERT_EQ(ctl.args.nested.size(), 1u);
+  EXPECT_EQ(ctl.args.nested[0].field, "params");
+  ASSERT_EQ(ctl.args.nested[0].nested.size(), 1u);
+  EXPECT_EQ(ctl.args.nested[0].nested[0].layout->name, "NV2080_CTRL_GPU_INFO");
+}
+
+TEST(TraceLoadTest, WriterIsCanonicalAndRoundTrips) {
+  TraceLoad t = LoadTrace(kTrace, abi::Registry::Default());
+  ASSERT_TRUE(t.ok());
+  std::ostringstream out;
+  WriteTrace(t.trace, out);
+  std::ostringstream expected;
+  for (const std::string& l : Lines()) expected << l << "\n";
+  EXPECT_EQ(out.str(), expected.str());
+}
+
+TEST(TraceLoadTest, EveryValidationError) {
+  const int ctl = LineOf("NV_ESC_RM_CONTROL");
+  const int version = LineOf("NV_ESC_CHECK_VERSION_STR");
+  const int dev = LineOf("\"/dev/nvidia0\"");
+  struct Case {
+    int line;
+    std::function<void(Json&)> edit;
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      {1, [](Json& j) { j["format"] = "other"; }, "t.jsonl:1: the first line must be the header"},
+      {1, [](Json& j) { j["version"] = 2; }, "t.jsonl:1: unknown trace format version 2"},
+      {1, [](Json& j) { j["driver"] = "123.45"; }, "t.jsonl:1: driver \"123.45\" is not a release known"},
+      {1, [](Json& j) { j["origin"] = "guessed"; }, "t.jsonl:1: \"origin\" must be"},
+      {dev, [](Json& j) { j["type"] = "socket"; }, ":" + std::to_string(dev) + ": \"type\" must be"},
+      {dev, [](Json& j) { j["path"] = "dev/x"; }, "is not absolute and normalized"},
+      {dev, [](Json& j) { j["path"] = "/dev/nvidiactl"; }, "listed twice"},
+      {dev, [](Json& j) { j.erase("major"); }, "a chardev needs unsigned \"major\""},
+      {dev, [](Json& j) { j["mode"] = "rw"; }, "\"mode\" must be an octal string"},
+      {dev, [](Json& j) { j["open_errno"] = "EWHATEVER"; }, "\"open_errno\" must be one of"},
+      {version, [](Json& j) { j["in"] = "abc"; }, "odd number of hex digits"},
+      {version, [](Json& j) { j["in"] = std::string(144, 'z'); }, "not a hex digit at position 0"},
+      {version, [](Json& j) { j["out"] = "00"; }, "\"in\" has 72 bytes but \"out\" has 1"},
+      {version, [](Json& j) { j["request"] = "0xc04847d2"; }, "is not an NVIDIA ioctl"},
+      {version, [](Json& j) { j["request"] = "0xc0484677"; }, "escape 0x77 is unknown to driver 580.95.05"},
+      {version, [](Json& j) { j["request"] = "zz"; }, "\"request\" must be a hex string"},
+      {version, [](Json& j) { j["escape"] = "NV_ESC_CARD_INFO"; }, "\"escape\" says"},
+      {version, [](Json& j) { j["ioctl"] = "/dev/nvidia7"; }, "device \"/dev/nvidia7\" is not a chardev"},
+      {version, [](Json& j) { j["ret"] = -1; }, "\"errno\" must be nonzero exactly when \"ret\" is -1"},
+      {version, [](Json& j) { j.erase("ret"); }, "\"ret\" (an integer) missing"},
+      {version, [](Json& j) { j["in"] = std::string(146, '0'); j["out"] = std::string(146, '0'); },
+       "73 bytes, but nv_ioctl_rm_api_version_t is 72 bytes"},
+      {version, [](Json& j) { j["request"] = "0xc04946d2"; j["in"] = std::string(146, '0'); j["out"] = std::string(146, '0'); },
+       "is 72 bytes"},
+      {ctl, [](Json& j) { j.erase("nested"); }, "nested buffer \"params\" (16 bytes, per the ABI) missing"},
+      {ctl, [](Json& j) { j["nested"][0]["field"] = "paramz"; }, "nested buffer \"paramz\" is not a non-null pointer field"},
+      {ctl, [](Json& j) { j["nested"][0]["nested"][0]["in"] = "00"; j["nested"][0]["nested"][0]["out"] = "00"; },
+       "NV_ESC_RM_CONTROL.params.gpuInfoList: 1 bytes, but"},
+      {ctl, [](Json& j) { j["nested"][0]["struct"] = "NVOS00_PARAMETERS"; }, "\"struct\" says"},
+      {ctl, [](Json& j) { j["nested"][0].erase("nested"); }, "nested buffer \"gpuInfoList\" (8 bytes, per the ABI) missing"},
+  };
+  for (const Case& c : cases) {
+    std::string e = ErrorAfter(c.line, c.edit);
+    EXPECT_THAT(e, HasSubstr(c.expected)) << "case expecting: " << c.expected;
+    EXPECT_THAT(e, ::testing::StartsWith("t.jsonl:" + std::to_string(c.line) + ": "))
+        << c.expected;
+  }
+}
+
+TEST(TraceLoadTest, StructuralErrors) {
+  std::vector<std::string> lines = Lines();
+  std::vector<std::string> bad = lines;
+  bad.insert(bad.begin() + 2, "{not json");
+  EXPECT_THAT(Parse(bad).errors.at(0), HasSubstr("t.jsonl:3: not a JSON object"));
+  bad = lines;
+  bad.push_back(lines[1]);
+  EXPECT_THAT(Parse(bad).errors.at(0), HasSubstr("file entries must come before the ioctl events"));
+  bad = lines;
+  bad.push_back("{\"what\":1}");
+  EXPECT_THAT(Parse(bad).errors.at(0), HasSubstr("neither a file entry"));
+  EXPECT_THAT(Parse({}).errors.at(0), HasSubstr("t.jsonl:1: empty trace"));
+  TraceLoad missing = LoadTrace("/nonexistent/x.jsonl", abi::Registry::Default());
+  EXPECT_THAT(missing.errors.at(0), HasSubstr("/nonexistent/x.jsonl:0: cannot open"));
+}
+
+TEST(TraceLoadTest, NormalizePath) {
+  EXPECT_EQ(NormalizePath("/a/./b/../c"), "/a/c");
+  EXPECT_EQ(NormalizePath("gpus/x", "/proc/driver/nvidia"), "/proc/driver/nvidia/gpus/x");
+  EXPECT_EQ(NormalizePath("/../.."), "/");
+}
+
+// A target address space: a few regions at fixed addresses.
+class FakeMemory : public TargetMemory {
+ public:
+  std::map<uint64_t, std::vector<uint8_t>> regions;
+  Status Read(uint64_t a, std::span<uint8_t> out) override {
+    auto* r = Find(a, out.size());
+    if (r == nullptr) return UnavailableError("fault");
+    std::memcpy(out.data(), r, out.size());
+    return OkStatus();
+  }
+  Status Write(uint64_t a, std::span<const uint8_t> in) override {
+    auto* r = Find(a, in.size());
+    if (r == nullptr) return UnavailableError("fault");
+    std::memcpy(r, in.data(), in.size());
+    return OkStatus();
+  }
+  bool StillValid() override { return true; }
+
+ private:
+  uint8_t* Find(uint64_t a, size_t n) {
+    for (auto& [base, bytes] : regions) {
+      if (a >= base && a + n <= base + bytes.size()) return bytes.data() + (a - base);
+    }
+    return nullptr;
+  }
+};
+
+template <typename T>
+void Put(std::vector<uint8_t>& b, size_t off, T v) { std::memcpy(b.data() + off, &v, sizeof v); }
+template <typename T>
+T Get(const std::vector<uint8_t>& b, size_t off) { T v; std::memcpy(&v, b.data() + off, sizeof v); return v; }
+
+TEST(ReplayTest, RemapsHandlesAndFollowsNestedBuffers) {
+  TraceLoad t = LoadTrace(kTrace, abi::Registry::Default());
+  ASSERT_TRUE(t.ok());
+  std::ostringstream diag;
+  IoctlReplayer r(t.trace, diag);
+  FakeMemory mem;
+  const std::string ctl = "/dev/nvidiactl";
+  const uint32_t kAlloc = 0xc020462b, kControl = 0xc020462a;
+  // Root client: driver-assigned, so the client gets a replay handle.
+  mem.regions[0x1000] = std::vector<uint8_t>(32);
+  Put<uint32_t>(mem.regions[0x1000], 12, 0x41);
+  IoctlResult res = r.Handle(ctl, kAlloc, 0x1000, mem, 1);
+  EXPECT_EQ(res.ret, 0);
+  uint32_t client = Get<uint32_t>(mem.regions[0x1000], 8);
+  EXPECT_EQ(client, HandleMap::kFirstAssigned);
+  // Device with a handle the client chose; nested params at 0x2000.
+  mem.regions[0x2000] = std::vector<uint8_t>(56);
+  std::vector<uint8_t>& a = mem.regions[0x1000];
+  std::fill(a.begin(), a.end(), 0);
+  Put<uint32_t>(a, 0, client); Put<uint32_t>(a, 4, client); Put<uint32_t>(a, 8, 0x77);
+  Put<uint32_t>(a, 12, 0x80); Put<uint64_t>(a, 16, 0x2000); Put<uint32_t>(a, 24, 56);
+  res = r.Handle(ctl, kAlloc, 0x1000, mem, 1);
+  EXPECT_EQ(Get<uint32_t>(a, 8), 0x77u);
+  EXPECT_EQ(Get<uint64_t>(a, 16), 0x2000u);  // the client's pointer, not the trace's
+  EXPECT_EQ(r.handles().ToTrace(0x77), 0x5c000001u);
+  // Subdevice, then the control with a two-level nested buffer.
+  Put<uint32_t>(a, 4, 0x77); Put<uint32_t>(a, 8, 0x78); Put<uint32_t>(a, 12, 0x2080);
+  Put<uint32_t>(a, 24, 4);
+  r.Handle(ctl, kAlloc, 0x1000, mem, 1);
+  EXPECT_EQ(Get<uint32_t>(a, 28), 0u);
+  mem.regions[0x3000] = std::vector<uint8_t>(16);
+  mem.regions[0x4000] = std::vector<uint8_t>(8);
+  Put<uint32_t>(mem.regions[0x3000], 0, 1); Put<uint64_t>(mem.regions[0x3000], 8, 0x4000);
+  Put<uint32_t>(mem.regions[0x4000], 0, 0x2c);
+  std::fill(a.begin(), a.end(), 0);
+  Put<uint32_t>(a, 0, client); Put<uint32_t>(a, 4, 0x78); Put<uint32_t>(a, 8, 0x20800101);
+  Put<uint64_t>(a, 16, 0x3000); Put<uint32_t>(a, 24, 16);
+  res = r.Handle(ctl, kControl, 0x1000, mem, 1);
+  EXPECT_EQ(res.ret, 0);
+  EXPECT_EQ(Get<uint32_t>(mem.regions[0x4000], 4), 0x900u);
+  EXPECT_EQ(Get<uint64_t>(mem.regions[0x3000], 8), 0x4000u);
+  EXPECT_EQ(r.unmatched(), 0);
+  // The same control on an unknown object: NV_ERR_NOT_SUPPORTED and a diagnostic.
+  Put<uint32_t>(a, 4, 0x99);
+  res = r.Handle(ctl, kControl, 0x1000, mem, 1);
+  EXPECT_EQ(res.ret, 0);
+  EXPECT_EQ(Get<uint32_t>(a, 28), 0x56u);
+  EXPECT_EQ(r.unmatched(), 1);
+  EXPECT_THAT(diag.str(), HasSubstr("unmatched request from pid 1 on /dev/nvidiactl: NV_ESC_RM_CONTROL"));
+  EXPECT_THAT(diag.str(), HasSubstr("cmd=NV2080_CTRL_CMD_GPU_GET_INFO"));
+  EXPECT_THAT(diag.str(), HasSubstr("closest recorded: t"));
+  // Bad top-level and nested pointers: EFAULT.
+  EXPECT_EQ(r.Handle(ctl, kControl, 0x9000, mem, 1).err, EFAULT);
+  Put<uint32_t>(a, 4, 0x78); Put<uint64_t>(a, 16, 0x9000);
+  EXPECT_EQ(r.Handle(ctl, kControl, 0x1000, mem, 1).err, EFAULT);
+}
+
+TEST(ReplayTest, WrapsAroundAndRepeats) {
+  TraceLoad t = LoadTrace(kTrace, abi::Registry::Default());
+  ASSERT_TRUE(t.ok());
+  std::ostringstream diag;
+  IoctlReplayer r(t.trace, diag);
+  FakeMemory mem;
+  for (int i = 0; i < 3; ++i) {
+    mem.regions[0x1000] = std::vector<uint8_t>(72);
+    mem.regions[0x1000][0] = '2';
+    EXPECT_EQ(r.Handle("/dev/nvidiactl", 0xc04846d2, 0x1000, mem, 1).ret, 0);
+    EXPECT_EQ(std::string(reinterpret_cast<char*>(mem.regions[0x1000].data() + 8)), "580.95.05");
+  }
+  // Not recorded on /dev/nvidia0; an unknown escape: EINVAL.
+  EXPECT_EQ(r.Handle("/dev/nvidia0", 0xc04846d2, 0x1000, mem, 1).err, EINVAL);
+  EXPECT_EQ(r.Handle("/dev/nvidiactl", 0xc0104677, 0x1000, mem, 1).err, EINVAL);
+  EXPECT_EQ(r.unmatched(), 2);
+}
+
+}  // namespace
+}  // namespace nvprobe::fakedrv
