@@ -167,15 +167,20 @@ StatusOr<RunOutcome> Supervisor::Run(const std::vector<std::string>& argv) {
   IoctlReplayer replayer(trace_, diag_);
   SyscallEmulator emulator(**machine, replayer, listener.get());
   RunOutcome outcome;
+  // Serve until the command has exited and no process of its tree is left under
+  // the filter (the listener hangs up then), so children that outlive the command
+  // are still served; the exit status is the command's.
   bool listening = true;
-  for (;;) {
-    pollfd fds[2] = {{pidfd.get(), POLLIN, 0}, {listener.get(), POLLIN, 0}};
-    int ready = poll(fds, listening ? 2 : 1, -1);
+  bool command_running = true;
+  while (listening || command_running) {
+    // A negative fd is ignored by poll(): the listener once it has hung up.
+    pollfd fds[2] = {{listening ? listener.get() : -1, POLLIN, 0}, {pidfd.get(), POLLIN, 0}};
+    int ready = poll(fds, command_running ? 2 : 1, -1);
     if (ready < 0) {
       if (errno == EINTR) continue;
       return InternalError(std::string("poll: ") + std::strerror(errno));
     }
-    if (listening && (fds[1].revents & POLLIN)) {
+    if (listening && (fds[0].revents & POLLIN)) {
       seccomp_notif n{};
       if (ioctl(listener.get(), SECCOMP_IOCTL_NOTIF_RECV, &n) == 0) {
         Reply r = emulator.Handle(n);
@@ -183,14 +188,14 @@ StatusOr<RunOutcome> Supervisor::Run(const std::vector<std::string>& argv) {
       }
       continue;  // serve pending requests before reaping
     }
-    if (listening && (fds[1].revents & (POLLHUP | POLLERR))) listening = false;
-    if (fds[0].revents & POLLIN) {
+    if (listening && (fds[0].revents & (POLLHUP | POLLERR))) listening = false;
+    if (command_running && (fds[1].revents & POLLIN)) {
       siginfo_t info{};
       if (waitid(P_PID, static_cast<id_t>(target->pid), &info, WEXITED) != 0) {
         return InternalError(std::string("waitid: ") + std::strerror(errno));
       }
       outcome.exit_status = info.si_code == CLD_EXITED ? info.si_status : 128 + info.si_status;
-      break;
+      command_running = false;
     }
   }
   outcome.unmatched = replayer.unmatched();

@@ -170,6 +170,12 @@ TEST(FakedrvRunTest, ForkAndExec) {
   EXPECT_THAT(r.out, HasSubstr("child status 0"));
 }
 
+TEST(FakedrvRunTest, ServesTheWholeProcessTreeAfterTheCommandExits) {
+  Result r = Client(kStatic, "orphan");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "orphan: driver version: 580.95.05\n");
+}
+
 TEST(FakedrvRunTest, Dup2ToAHighFd) {
   Result r = Client(kStatic, "dup2");
   EXPECT_EQ(r.status, 0) << r.out << r.err;

@@ -275,6 +275,26 @@ static int UnknownEscape(void) {
   return r < 0 && errno == EINVAL ? 0 : 1;
 }
 
+/* The parent exits at once; its child asks for the version after that. The whole
+ * process tree must still be served. */
+static int Orphan(void) {
+  pid_t pid = fork();
+  if (pid < 0) return Fail("fork");
+  if (pid == 0) {
+    struct timespec ts = {0, 300 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    int fd = OpenCtl();
+    char v[64];
+    if (fd < 0 || QueryVersion(fd, v) != 0) {
+      printf("orphan failed (errno %d)\n", errno);
+      _exit(1);
+    }
+    printf("orphan: driver version: %s\n", v);
+    _exit(0);
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc < 2) return 2;
@@ -291,5 +311,6 @@ int main(int argc, char** argv) {
   if (!strcmp(m, "signals")) return Signals();
   if (!strcmp(m, "killself")) return KillSelf();
   if (!strcmp(m, "unknown_escape")) return UnknownEscape();
+  if (!strcmp(m, "orphan")) return Orphan();
   return 2;
 }
