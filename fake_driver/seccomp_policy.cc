@@ -35,6 +35,7 @@ StatusOr<std::vector<sock_filter>> SeccompPolicy::BuildFilter() {
                             SCMP_A1(SCMP_CMP_MASKED_EQ, kTypeMask, kNvidiaType));
   if (rc != 0) return InternalError(std::string("seccomp rule for ioctl: ") + std::strerror(-rc));
   const int kPathCalls[] = {SCMP_SYS(open),  SCMP_SYS(openat),     SCMP_SYS(openat2),
+                            SCMP_SYS(creat),
                             SCMP_SYS(stat),  SCMP_SYS(lstat),      SCMP_SYS(newfstatat),
                             SCMP_SYS(fstat), SCMP_SYS(statx),      SCMP_SYS(access),
                             SCMP_SYS(faccessat), SCMP_SYS(faccessat2)};

@@ -157,6 +157,7 @@ Reply SyscallEmulator::Handle(const seccomp_notif& n) {
     case SYS_ioctl: return Ioctl(n, mem);
     case SYS_open: return Open(n, AT_FDCWD, a[0], a[1], mem);
     case SYS_openat: return Open(n, Dirfd(a[0]), a[1], a[2], mem);
+    case SYS_creat: return Open(n, AT_FDCWD, a[0], O_CREAT | O_WRONLY | O_TRUNC, mem);
     case SYS_openat2: {
       open_how how{};
       size_t size = std::min<uint64_t>(a[3], sizeof how);
