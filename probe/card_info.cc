@@ -1,0 +1,90 @@
+#include "probe/card_info.h"
+
+#include <cstdio>
+#include <cstring>
+
+#include "abi/struct_view.h"
+#include "probe/ioctl_request.h"
+
+namespace nvprobe::probe {
+
+std::string FormatBusId(uint32_t domain, uint32_t bus, uint32_t slot, uint32_t function) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%04x:%02x:%02x.%x", domain & 0xffff, bus & 0xff,
+                slot & 0x1f, function & 0x7);
+  return buf;
+}
+
+std::string CardInfo::BusId() const { return FormatBusId(domain, bus, slot, 0); }
+
+StatusOr<std::vector<CardInfo>> ReadCardInfo(System& sys, int ctl_fd, const abi::Abi& abi,
+                                             std::vector<std::string>& warnings) {
+  StatusOr<const abi::StructLayout*> layout = abi.Struct("nv_ioctl_card_info_t");
+  if (!layout.ok()) return layout.status();
+  StatusOr<uint64_t> max_devices = abi.Constant("NV_MAX_DEVICES");
+  if (!max_devices.ok()) return max_devices.status();
+  const uint32_t entry = (*layout)->size;
+  const uint32_t count = static_cast<uint32_t>(*max_devices);
+  if (entry == 0 || count == 0 || count > 1024)
+    return InternalError("card info: bad NV_MAX_DEVICES or entry size");
+  std::vector<uint8_t> buf(static_cast<size_t>(entry) * count, 0);
+  StatusOr<unsigned long> req = NvRequest(abi, "NV_ESC_CARD_INFO", static_cast<uint32_t>(buf.size()));
+  if (!req.ok()) return req.status();
+  IoctlResult io = sys.Ioctl(ctl_fd, *req, buf.data());
+  if (!io.ok())
+    return UnavailableError(std::string("NV_ESC_CARD_INFO failed: ") + std::strerror(io.err));
+
+  std::vector<CardInfo> cards;
+  for (uint32_t i = 0; i < count; ++i) {
+    std::span<const uint8_t> bytes(buf.data() + static_cast<size_t>(i) * entry, entry);
+    StatusOr<abi::StructReader> r = abi::StructReader::Make(**layout, bytes);
+    if (!r.ok()) return r.status();
+    StatusOr<uint8_t> valid = r->Get<uint8_t>("valid");
+    if (!valid.ok()) return valid.status();
+    if (*valid == 0) continue;
+    CardInfo c;
+    StatusOr<uint32_t> domain = r->Get<uint32_t>("pci_info.domain");
+    StatusOr<uint8_t> bus = r->Get<uint8_t>("pci_info.bus");
+    StatusOr<uint8_t> slot = r->Get<uint8_t>("pci_info.slot");
+    StatusOr<uint16_t> vendor = r->Get<uint16_t>("pci_info.vendor_id");
+    StatusOr<uint16_t> device = r->Get<uint16_t>("pci_info.device_id");
+    StatusOr<uint32_t> gpu_id = r->Get<uint32_t>("gpu_id");
+    StatusOr<uint32_t> minor = r->Get<uint32_t>("minor_number");
+    for (const Status& s : {domain.status(), bus.status(), slot.status(), vendor.status(),
+                            device.status(), gpu_id.status(), minor.status()})
+      NVPROBE_RETURN_IF_ERROR(s);
+    c.domain = *domain;
+    c.bus = *bus;
+    c.slot = *slot;
+    c.vendor_id = *vendor;
+    c.device_id = *device;
+    c.gpu_id = *gpu_id;
+    c.minor = *minor;
+    std::string where = "ioctl: nv_ioctl_card_info_t[" + std::to_string(i) + "].";
+    if (c.vendor_id != 0x10de) {
+      char hex[8];
+      std::snprintf(hex, sizeof(hex), "0x%04x", c.vendor_id);
+      warnings.push_back(where + "pci_info.vendor_id is " + hex + ", not NVIDIA's 0x10de");
+    }
+    if (c.domain > 0xffff) {
+      warnings.push_back(where + "pci_info.domain " + std::to_string(c.domain) +
+                         " is out of range; entry skipped");
+      continue;
+    }
+    if (c.slot > 0x1f) {
+      warnings.push_back(where + "pci_info.slot " + std::to_string(c.slot) +
+                         " is out of range; entry skipped");
+      continue;
+    }
+    // /dev/nvidiactl is minor 255; GPU minors are 0..254 (kernel-open/nvidia/nv.c).
+    if (c.minor >= 255) {
+      warnings.push_back(where + "minor_number " + std::to_string(c.minor) +
+                         " is out of range; entry skipped");
+      continue;
+    }
+    cards.push_back(c);
+  }
+  return cards;
+}
+
+}  // namespace nvprobe::probe

@@ -1,0 +1,155 @@
+#include "probe/cli.h"
+
+#include <sstream>
+
+#include "probe/output.h"
+#include "probe/probe.h"
+
+namespace nvprobe::probe {
+namespace {
+
+std::vector<std::string> SplitComma(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  std::string item;
+  while (std::getline(in, item, ','))
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+}  // namespace
+
+std::string HelpText() {
+  return R"(nvprobe: the NVIDIA driver version, CUDA level and every GPU, from the kernel driver.
+
+Usage: nvprobe [--json] [--full] [--source=LIST] [--smi-timeout=MS]
+       nvprobe --query-gpu=FIELDS --format=csv[,noheader][,nounits]
+
+Output (default: a human-readable table):
+  --json                 one JSON document, schema nvprobe/1 (probe/nvprobe-1.schema.json)
+  --query-gpu=FIELDS     nvidia-smi-style CSV, one line per GPU; FIELDS from
+                         driver_version, name, pci.bus_id, uuid, compute_cap, memory.total
+  --format=csv[,noheader][,nounits]   as nvidia-smi (required with --query-gpu)
+
+Probing:
+  --full                 the kernel driver's full path for every GPU (opens /dev/nvidiaN,
+                         which initializes the GPU: can take seconds without persistence
+                         mode). Without it the full path runs only for GPUs whose PCI
+                         device ID the built-in table does not know.
+  --source=LIST          run only these sources, in the fixed order env, ioctl,
+                         ioctl-full, files, nvidia-smi (comma-separated). nvidia-smi
+                         runs by default only when no earlier source found the driver.
+  --smi-timeout=MS       kill nvidia-smi after MS milliseconds (default 5000)
+  -h, --help             this text
+
+Environment:
+  NVPROBE_DRIVER_VERSION   report this driver version (source "env") instead of the
+                           detected one; GPUs are still probed. Useful to force a CUDA
+                           level when building images without a GPU.
+
+Exit status:
+  0  an NVIDIA driver was found (its version, or GPUs)
+  1  error: a driver is present but could not be read (e.g. permission denied on
+     /dev/nvidiactl and no readable files), or the sources contradicted each other
+  2  usage error
+  3  no NVIDIA driver on this machine: treat as "CPU only"
+)";
+}
+
+int RunCli(System& sys, const std::vector<std::string>& args, const CliEnvironment& env,
+           std::ostream& out, std::ostream& err) {
+  ProbeOptions opt;
+  opt.env_driver_version = env.driver_version;
+  opt.path_env = env.path;
+  bool json = false;
+  std::optional<std::string> query, format;
+  for (const std::string& a : args) {
+    auto value = [&](const char* flag) -> std::optional<std::string> {
+      std::string p = std::string(flag) + "=";
+      if (a.rfind(p, 0) == 0) return a.substr(p.size());
+      return std::nullopt;
+    };
+    if (a == "-h" || a == "--help") {
+      out << HelpText();
+      return kExitFound;
+    } else if (a == "--json") {
+      json = true;
+    } else if (a == "--full") {
+      opt.full = true;
+    } else if (auto v = value("--source")) {
+      for (const std::string& s : SplitComma(*v)) {
+        if (s != kSourceEnv && s != kSourceIoctl && s != kSourceIoctlFull && s != kSourceFiles &&
+            s != kSourceSmi) {
+          err << "nvprobe: unknown source \"" << s << "\" (see --help)\n";
+          return kExitUsage;
+        }
+        opt.sources.insert(s);
+      }
+    } else if (auto v = value("--smi-timeout")) {
+      char* end = nullptr;
+      long ms = std::strtol(v->c_str(), &end, 10);
+      if (v->empty() || *end != '\0' || ms <= 0 || ms > 600000) {
+        err << "nvprobe: bad --smi-timeout \"" << *v << "\"\n";
+        return kExitUsage;
+      }
+      opt.smi_timeout = std::chrono::milliseconds(ms);
+    } else if (auto v = value("--query-gpu")) {
+      query = *v;
+    } else if (auto v = value("--format")) {
+      format = *v;
+    } else {
+      err << "nvprobe: unknown argument \"" << a << "\" (see --help)\n";
+      return kExitUsage;
+    }
+  }
+  CsvFormat csv;
+  std::vector<std::string> fields;
+  if (query || format) {
+    if (!query || !format || json) {
+      err << "nvprobe: --query-gpu and --format=csv go together, without --json\n";
+      return kExitUsage;
+    }
+    std::vector<std::string> f = SplitComma(*format);
+    if (f.empty() || f[0] != "csv") {
+      err << "nvprobe: --format must start with csv\n";
+      return kExitUsage;
+    }
+    for (size_t i = 1; i < f.size(); ++i) {
+      if (f[i] == "noheader") {
+        csv.header = false;
+      } else if (f[i] == "nounits") {
+        csv.units = false;
+      } else {
+        err << "nvprobe: unknown --format option \"" << f[i] << "\"\n";
+        return kExitUsage;
+      }
+    }
+    fields = SplitComma(*query);
+    StatusOr<std::string> check = ToCsv(ProbeResult{}, fields, csv);
+    if (!check.ok() || fields.empty()) {
+      err << "nvprobe: " << (fields.empty() ? "empty --query-gpu" : check.status().message()) << "\n";
+      return kExitUsage;
+    }
+  }
+
+  ProbeResult result = RunProbe(sys, opt);
+  ExitStatus status = ExitStatusOf(result);
+  if (json) {
+    out << ToJson(result);
+  } else if (query) {
+    out << *ToCsv(result, fields, csv);
+    for (const std::string& w : result.warnings) err << "nvprobe: warning: " << w << "\n";
+    if (status != kExitFound) {
+      err << "nvprobe: " << (status == kExitNoDriver ? "no NVIDIA driver found" : "error")
+          << "; sources tried:\n";
+      for (const SourceReport& s : result.sources_tried)
+        err << "  " << s.source << ": " << (s.error.empty() ? s.found : s.error) << "\n";
+    }
+  } else {
+    out << ToHuman(result);
+    if (status == kExitNoDriver) out << "\nNo NVIDIA driver found on this machine.\n";
+  }
+  return status;
+}
+
+}  // namespace nvprobe::probe

@@ -1,0 +1,159 @@
+#include "probe/output.h"
+
+#include <cctype>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace nvprobe::probe {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+std::string Hex(uint64_t v, int digits) {
+  char buf[24];
+  std::snprintf(buf, sizeof(buf), "0x%0*llx", digits, static_cast<unsigned long long>(v));
+  return buf;
+}
+
+template <typename T>
+json Opt(const std::optional<T>& v) {
+  return v ? json(*v) : json(nullptr);
+}
+template <typename T>
+json OptHex(const std::optional<T>& v, int digits) {
+  return v ? json(Hex(*v, digits)) : json(nullptr);
+}
+
+// nvidia-smi's form of a bus ID: "00000000:3B:00.0".
+std::string SmiBusId(const std::string& bus) {
+  std::string up;
+  for (char c : bus) up += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return "0000" + up;
+}
+
+}  // namespace
+
+std::string ToJson(const ProbeResult& r) {
+  json doc;
+  doc["schema"] = kSchema;
+  doc["driver"] = {{"version", Opt(r.driver.version)},
+                   {"source", r.driver.version ? json(r.driver.source) : json(nullptr)},
+                   {"cuda", Opt(r.driver.cuda)},
+                   {"abi_release", Opt(r.driver.abi_release)}};
+  doc["platform"] = r.platform;
+  doc["gpus"] = json::array();
+  for (const GpuInfo& g : r.gpus) {
+    doc["gpus"].push_back({{"index", g.index},
+                           {"pci_bus_id", Opt(g.pci_bus_id)},
+                           {"pci_vendor_id", OptHex(g.pci_vendor_id, 4)},
+                           {"pci_device_id", OptHex(g.pci_device_id, 4)},
+                           {"pci_subsystem_id", OptHex(g.pci_subsystem_id, 8)},
+                           {"pci_revision_id", OptHex(g.pci_revision_id, 2)},
+                           {"name", Opt(g.name)},
+                           {"uuid", Opt(g.uuid)},
+                           {"architecture", Opt(g.architecture)},
+                           {"chip", Opt(g.chip)},
+                           {"compute_capability", Opt(g.compute_capability)},
+                           {"compute_capability_source", Opt(g.compute_capability_source)},
+                           {"memory_mib", Opt(g.memory_mib)},
+                           {"minor", Opt(g.minor)},
+                           {"source", g.source}});
+  }
+  doc["sources_tried"] = json::array();
+  for (const SourceReport& s : r.sources_tried) {
+    doc["sources_tried"].push_back({{"source", s.source},
+                                    {"ok", s.ok},
+                                    {"skipped", s.skipped},
+                                    {"found", s.found.empty() ? json(nullptr) : json(s.found)},
+                                    {"error", s.error.empty() ? json(nullptr) : json(s.error)},
+                                    {"elapsed_us", s.elapsed_us}});
+  }
+  doc["warnings"] = r.warnings;
+  // Driver data may carry any bytes: replace invalid UTF-8 rather than throw.
+  return doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+std::string ToHuman(const ProbeResult& r) {
+  std::ostringstream o;
+  auto s = [](const std::optional<std::string>& v) { return v ? *v : std::string("-"); };
+  o << "Driver:   " << s(r.driver.version);
+  if (r.driver.version) o << "  (from " << r.driver.source << ")";
+  o << "\nCUDA:     " << s(r.driver.cuda) << "\nPlatform: " << r.platform << "\n";
+  if (r.gpus.empty()) {
+    o << "GPUs:     none found\n";
+  } else {
+    o << "\n";
+    char line[512];
+    std::snprintf(line, sizeof(line), "%-3s %-12s %-6s %-32s %-4s %-13s %-10s %s\n", "#",
+                  "PCI bus", "device", "name", "cc", "architecture", "memory", "uuid");
+    o << line;
+    for (const GpuInfo& g : r.gpus) {
+      std::string mem = g.memory_mib ? std::to_string(*g.memory_mib) + " MiB" : "-";
+      std::string dev = g.pci_device_id ? Hex(*g.pci_device_id, 4) : "-";
+      std::string arch = s(g.architecture);
+      if (g.chip) arch += " " + *g.chip;
+      std::snprintf(line, sizeof(line), "%-3u %-12s %-6s %-32s %-4s %-13s %-10s %s\n", g.index,
+                    s(g.pci_bus_id).c_str(), dev.c_str(), s(g.name).substr(0, 32).c_str(),
+                    s(g.compute_capability).c_str(), arch.c_str(), mem.c_str(), s(g.uuid).c_str());
+      o << line;
+    }
+  }
+  o << "\nSources:\n";
+  for (const SourceReport& src : r.sources_tried) {
+    o << "  " << src.source << ": "
+      << (src.skipped ? "skipped" : src.ok ? "ok" : "failed") << " (" << src.elapsed_us
+      << " us)";
+    if (!src.found.empty()) o << " - " << src.found;
+    if (!src.error.empty()) o << (src.found.empty() ? " - " : "; ") << src.error;
+    o << "\n";
+  }
+  if (!r.warnings.empty()) {
+    o << "\nWarnings:\n";
+    for (const std::string& w : r.warnings) o << "  " << w << "\n";
+  }
+  return o.str();
+}
+
+StatusOr<std::string> ToCsv(const ProbeResult& r, const std::vector<std::string>& fields,
+                            CsvFormat format) {
+  const std::string na = "[N/A]";
+  std::vector<std::string> header;
+  for (const std::string& f : fields) {
+    if (f == "driver_version" || f == "name" || f == "gpu_name" || f == "pci.bus_id" ||
+        f == "gpu_bus_id" || f == "uuid" || f == "gpu_uuid" || f == "compute_cap")
+      header.push_back(f);
+    else if (f == "memory.total")
+      header.push_back(format.units ? "memory.total [MiB]" : "memory.total");
+    else
+      return InvalidArgumentError("Field \"" + f + "\" is not a valid field to query.");
+  }
+  std::ostringstream o;
+  auto row = [&](const std::vector<std::string>& cells) {
+    for (size_t i = 0; i < cells.size(); ++i) o << (i ? ", " : "") << cells[i];
+    o << "\n";
+  };
+  if (format.header) row(header);
+  for (const GpuInfo& g : r.gpus) {
+    std::vector<std::string> cells;
+    for (const std::string& f : fields) {
+      if (f == "driver_version")
+        cells.push_back(r.driver.version.value_or(na));
+      else if (f == "name" || f == "gpu_name")
+        cells.push_back(g.name.value_or(na));
+      else if (f == "pci.bus_id" || f == "gpu_bus_id")
+        cells.push_back(g.pci_bus_id ? SmiBusId(*g.pci_bus_id) : na);
+      else if (f == "uuid" || f == "gpu_uuid")
+        cells.push_back(g.uuid.value_or(na));
+      else if (f == "compute_cap")
+        cells.push_back(g.compute_capability.value_or(na));
+      else if (f == "memory.total")
+        cells.push_back(g.memory_mib ? std::to_string(*g.memory_mib) + (format.units ? " MiB" : "")
+                                     : na);
+    }
+    row(cells);
+  }
+  return o.str();
+}
+
+}  // namespace nvprobe::probe

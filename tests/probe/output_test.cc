@@ -1,0 +1,192 @@
+// Output formats: JSON against the nvprobe/1 JSON Schema file, CSV as nvidia-smi,
+// the CLI's exit statuses, and the C API.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+
+#include "probe/cli.h"
+#include "probe/nvprobe.h"
+#include "probe/output.h"
+#include "probe/probe.h"
+#include "tests/probe/fake_kernel.h"
+
+namespace nvprobe::probe {
+int JsonIntoBuffer(System& sys, const ProbeOptions& opt, char* buf, size_t size, size_t* needed);
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::NiceMock;
+using json = nlohmann::json;
+
+// The subset of JSON Schema (draft 2020-12) the schema file uses: type (string or
+// list), properties, required, additionalProperties: false, items, enum, pattern,
+// minimum, const, $ref to #/$defs/NAME.
+void Validate(const json& schema, const json& root, const json& v, const std::string& at,
+              std::vector<std::string>& errors) {
+  if (schema.contains("$ref")) {
+    std::string ref = schema["$ref"];
+    return Validate(root["$defs"][ref.substr(ref.rfind('/') + 1)], root, v, at, errors);
+  }
+  if (schema.contains("type")) {
+    std::vector<std::string> types;
+    if (schema["type"].is_array()) types = schema["type"].get<std::vector<std::string>>();
+    else types.push_back(schema["type"]);
+    bool ok = false;
+    for (const std::string& t : types) {
+      ok |= (t == "null" && v.is_null()) || (t == "string" && v.is_string()) ||
+            (t == "integer" && v.is_number_integer()) || (t == "boolean" && v.is_boolean()) ||
+            (t == "object" && v.is_object()) || (t == "array" && v.is_array()) ||
+            (t == "number" && v.is_number());
+    }
+    if (!ok) return errors.push_back(at + ": type " + std::string(v.type_name()));
+  }
+  if (schema.contains("const") && schema["const"] != v) errors.push_back(at + ": const");
+  if (schema.contains("enum")) {
+    bool found = false;
+    for (const json& e : schema["enum"]) found |= e == v;
+    if (!found) errors.push_back(at + ": not in enum");
+  }
+  if (schema.contains("pattern") && v.is_string() &&
+      !std::regex_search(v.get<std::string>(), std::regex(schema["pattern"].get<std::string>())))
+    errors.push_back(at + ": pattern " + schema["pattern"].get<std::string>());
+  if (schema.contains("minimum") && v.is_number() && v.get<double>() < schema["minimum"].get<double>())
+    errors.push_back(at + ": minimum");
+  if (v.is_object()) {
+    for (const json& r : schema.value("required", json::array()))
+      if (!v.contains(r.get<std::string>())) errors.push_back(at + ": missing " + r.get<std::string>());
+    const json props = schema.value("properties", json::object());
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      if (props.contains(it.key()))
+        Validate(props[it.key()], root, it.value(), at + "." + it.key(), errors);
+      else if (schema.value("additionalProperties", true) == false)
+        errors.push_back(at + ": unexpected " + it.key());
+    }
+  }
+  if (v.is_array() && schema.contains("items"))
+    for (size_t i = 0; i < v.size(); ++i)
+      Validate(schema["items"], root, v[i], at + "[" + std::to_string(i) + "]", errors);
+}
+
+json Schema() {
+  const char* dir = std::getenv("TEST_SRCDIR");
+  std::ifstream in(std::string(dir ? dir : ".") + "/nvprobe/probe/nvprobe-1.schema.json");
+  EXPECT_TRUE(in);
+  return json::parse(in);
+}
+
+std::vector<std::string> Check(const std::string& doc) {
+  json schema = Schema();
+  std::vector<std::string> errors;
+  Validate(schema, schema, json::parse(doc), "$", errors);
+  return errors;
+}
+
+TEST(JsonTest, FullAndEmptyDocumentsMatchTheSchema) {
+  NiceMock<MockSystem> sys;
+  FakeKernel k("580.95.05");
+  k.Install(sys);
+  ProbeOptions full;
+  full.full = true;
+  std::string doc = ToJson(RunProbe(sys, full));
+  EXPECT_THAT(Check(doc), ::testing::IsEmpty()) << doc;
+  json j = json::parse(doc);
+  EXPECT_EQ(j["schema"], "nvprobe/1");
+  EXPECT_EQ(j["driver"]["version"], "580.95.05");
+  EXPECT_EQ(j["driver"]["cuda"], "13.0");
+  EXPECT_EQ(j["gpus"][0]["pci_device_id"], "0x2330");
+  EXPECT_EQ(j["gpus"][0]["pci_subsystem_id"], "0x16c110de");
+  EXPECT_EQ(j["gpus"][0]["compute_capability"], "9.0");
+
+  FakeKernel none("580.95.05");
+  none.has_ctl = false;
+  NiceMock<MockSystem> empty;
+  none.Install(empty);
+  std::string nodoc = ToJson(RunProbe(empty, ProbeOptions{}));
+  EXPECT_THAT(Check(nodoc), ::testing::IsEmpty()) << nodoc;
+  EXPECT_TRUE(json::parse(nodoc)["driver"]["version"].is_null());
+}
+
+TEST(JsonTest, InvalidUtf8FromTheDriverDoesNotThrow) {
+  ProbeResult r;
+  r.warnings.push_back("bad \xff\xfe bytes");
+  GpuInfo g;
+  g.name = "\xc3";
+  g.source = kSourceIoctl;
+  r.gpus.push_back(g);
+  EXPECT_THAT(Check(ToJson(r)), ::testing::IsEmpty());
+}
+
+TEST(CsvTest, NvidiaSmiFormats) {
+  NiceMock<MockSystem> sys;
+  FakeKernel k("580.95.05");
+  k.Install(sys);
+  ProbeOptions full;
+  full.full = true;
+  ProbeResult r = RunProbe(sys, full);
+  std::vector<std::string> f = {"driver_version", "name", "pci.bus_id", "uuid", "compute_cap", "memory.total"};
+  EXPECT_EQ(*ToCsv(r, f, {}),
+            "driver_version, name, pci.bus_id, uuid, compute_cap, memory.total [MiB]\n"
+            "580.95.05, NVIDIA H100 80GB HBM3, 00000000:3B:00.0, "
+            "GPU-12345678-1234-1234-1234-123456789abc, 9.0, 81559 MiB\n");
+  EXPECT_EQ(*ToCsv(r, {"memory.total"}, {.header = false, .units = false}), "81559\n");
+  ProbeResult fast = RunProbe(sys, ProbeOptions{});
+  EXPECT_EQ(*ToCsv(fast, {"uuid"}, {.header = false}), "[N/A]\n");
+  EXPECT_FALSE(ToCsv(r, {"fan.speed"}, {}).ok());
+}
+
+int Cli(System& sys, std::vector<std::string> args, std::string* out = nullptr,
+        CliEnvironment env = {}) {
+  std::ostringstream o, e;
+  int rc = RunCli(sys, args, env, o, e);
+  if (out) *out = o.str() + e.str();
+  return rc;
+}
+
+TEST(CliTest, ExitStatuses) {
+  NiceMock<MockSystem> sys;
+  FakeKernel k("580.95.05");
+  k.Install(sys);
+  std::string out;
+  EXPECT_EQ(Cli(sys, {}, &out), 0);
+  EXPECT_THAT(out, HasSubstr("580.95.05"));
+  EXPECT_EQ(Cli(sys, {"--query-gpu=driver_version,compute_cap", "--format=csv,noheader"}, &out), 0);
+  EXPECT_EQ(out, "580.95.05, 9.0\n");
+  EXPECT_EQ(Cli(sys, {"--bogus"}), 2);
+  EXPECT_EQ(Cli(sys, {"--query-gpu=name"}), 2);
+  EXPECT_EQ(Cli(sys, {"--query-gpu=nope", "--format=csv"}), 2);
+  EXPECT_EQ(Cli(sys, {"--source=ioctl,nope"}), 2);
+  EXPECT_EQ(Cli(sys, {"--help"}, &out), 0);
+  EXPECT_THAT(out, HasSubstr("NVPROBE_DRIVER_VERSION"));
+
+  NiceMock<MockSystem> bare;
+  FakeKernel none("580.95.05");
+  none.has_ctl = false;
+  none.Install(bare);
+  EXPECT_EQ(Cli(bare, {}, &out), 3);
+  EXPECT_THAT(out, HasSubstr("No NVIDIA driver"));
+  EXPECT_EQ(Cli(bare, {"--json"}, &out), 3);
+  json j = json::parse(out);
+  EXPECT_EQ(j["sources_tried"].size(), 3u);
+}
+
+TEST(CApiTest, BufferHandling) {
+  NiceMock<MockSystem> sys;
+  FakeKernel k("580.95.05");
+  k.Install(sys);
+  size_t needed = 0;
+  char small[8];
+  EXPECT_EQ(JsonIntoBuffer(sys, {}, small, sizeof(small), &needed), NVPROBE_BUFFER_TOO_SMALL);
+  ASSERT_GT(needed, sizeof(small));
+  std::vector<char> buf(needed);
+  EXPECT_EQ(JsonIntoBuffer(sys, {}, buf.data(), buf.size(), &needed), NVPROBE_FOUND);
+  EXPECT_EQ(json::parse(buf.data())["driver"]["version"], "580.95.05");
+  EXPECT_EQ(nvprobe_json(nullptr, 5, nullptr, 0), NVPROBE_BAD_ARGUMENT);
+}
+
+}  // namespace
+}  // namespace nvprobe::probe
