@@ -15,7 +15,9 @@ constexpr PciDevice kPciTable[] = {
 // Compute capabilities as NVIDIA publishes them (CUDA C++ Programming Guide,
 // "Compute Capabilities", and developer.nvidia.com/cuda-gpus). Tegra parts (GK20A,
 // GM20B, GP10B, GV10B, GA10B, GB10B) and chips without a published capability
-// (GB120) are left out on purpose: for those the driver's SM version decides.
+// (GB112, GB120: developer.nvidia.com/cuda-gpus names no product of theirs) are
+// left out on purpose: for those the driver's SM version decides (full path).
+// GB110 = 10.3 via its products B300/GB300; GB20B = 12.1 via GB10 (DGX Spark).
 constexpr ChipInfo kChips[] = {
     {"GK104", "Kepler", "3.0"},   {"GK106", "Kepler", "3.0"},   {"GK107", "Kepler", "3.0"},
     {"GK110", "Kepler", "3.5"},   {"GK110B", "Kepler", "3.5"},  {"GK180", "Kepler", "3.5"},
@@ -32,7 +34,7 @@ constexpr ChipInfo kChips[] = {
     {"AD104", "Ada Lovelace", "8.9"}, {"AD106", "Ada Lovelace", "8.9"},
     {"AD107", "Ada Lovelace", "8.9"}, {"GB100", "Blackwell", "10.0"},
     {"GB102", "Blackwell", "10.0"}, {"GB110", "Blackwell", "10.3"},
-    {"GB112", "Blackwell", "10.3"}, {"GB202", "Blackwell", "12.0"},
+    {"GB202", "Blackwell", "12.0"},
     {"GB203", "Blackwell", "12.0"}, {"GB205", "Blackwell", "12.0"},
     {"GB206", "Blackwell", "12.0"}, {"GB207", "Blackwell", "12.0"},
     {"GB20B", "Blackwell", "12.1"},

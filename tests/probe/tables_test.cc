@@ -69,10 +69,13 @@ TEST(CudaTableTest, Levels) {
   EXPECT_FALSE(CudaLevel("300.1", nullptr).has_value());
   EXPECT_FALSE(CudaLevel("garbage", nullptr).has_value());
   bool newer = false;
-  EXPECT_EQ(CudaLevel("595.45.04", &newer).value(), "13.1");
-  EXPECT_TRUE(newer);
+  EXPECT_EQ(CudaLevel("595.45.04", &newer).value(), "13.2");
+  EXPECT_EQ(CudaLevel("595.44.02", &newer).value(), "13.1");
   EXPECT_EQ(CudaLevel("590.44.01", &newer).value(), "13.1");
   EXPECT_FALSE(newer);
+  EXPECT_EQ(CudaLevel("610.43.02", &newer).value(), "13.3");
+  EXPECT_EQ(CudaLevel("620.1", &newer).value(), "13.3");
+  EXPECT_TRUE(newer);
 }
 
 }  // namespace
