@@ -8,6 +8,8 @@
 
 #include "abi/registry.h"
 #include "fake_driver/abi_commands.h"
+#include "fake_driver/record_command.h"
+#include "fake_driver/synth.h"
 #include "fake_driver/trace_commands.h"
 
 namespace {
@@ -21,11 +23,18 @@ constexpr char kDescription[] =
     "  run --trace T [--strict] [--log FILE] -- CMD ARGS...\n"
     "                                  run CMD on the fake machine that trace T describes\n"
     "  show T                          decode trace T for people\n"
+    "  record -o T [--anonymize] -- CMD ARGS...\n"
+    "                                  run CMD (on a real GPU machine) and record what it\n"
+    "                                  did with the NVIDIA driver as trace T (ptrace)\n"
+    "  synth --machine M --driver V -o T [--expected E]\n"
+    "                                  synthesize trace T (and nvprobe's expected answer E)\n"
+    "                                  for machine description M on release V\n"
     "A version that is not a known release resolves to the nearest earlier known release\n"
     "of its branch (or the nearest earlier overall), with a notice on stderr.\n"
     "Exit status: 0 ok, 1 bad input (e.g. a malformed version or an invalid trace), 2 usage\n"
     "error. `run` exits with CMD's status (128+N if signal N ended it), 120 under --strict\n"
-    "when a request had no recorded answer, 125 when the supervisor itself failed.";
+    "when a request had no recorded answer, 125 when the supervisor itself failed.\n"
+    "`record` exits with CMD's status too, 125 when no trace could be written.";
 
 }  // namespace
 
@@ -67,9 +76,24 @@ int main(int argc, char** argv) {
   CLI::App* show = app.add_subcommand("show", "decode a trace, strace-like");
   show->add_option("trace", show_trace, "trace file")->required();
 
+  std::string synth_machine, synth_driver, synth_out, synth_expected;
+  CLI::App* synth = app.add_subcommand("synth", "synthesize a trace from a machine description");
+  synth->add_option("--machine", synth_machine, "machine description (JSON)")->required();
+  synth->add_option("--driver", synth_driver, "driver release, e.g. 580.95.05")->required();
+  synth->add_option("-o,--output", synth_out, "trace to write")->required();
+  synth->add_option("--expected", synth_expected, "also write nvprobe's expected answer here");
+
+  nvprobe::fakedrv::RecordOptions record_opts;
+  CLI::App* record = app.add_subcommand("record", "record a command's driver interactions");
+  record->add_option("-o,--output", record_opts.output, "trace to write")->required();
+  record->add_flag("--anonymize", record_opts.anonymize,
+                   "replace UUIDs, serial numbers, user and host names consistently");
+  record->add_option("command", record_opts.argv, "CMD ARGS... (after --)")->required();
+
   // CLI11 reports a mistyped command as a missing one; name it instead.
   if (argc >= 2 && argv[1][0] != '-' && std::string(argv[1]) != "abi" &&
-      std::string(argv[1]) != "run" && std::string(argv[1]) != "show") {
+      std::string(argv[1]) != "run" && std::string(argv[1]) != "show" &&
+      std::string(argv[1]) != "synth" && std::string(argv[1]) != "record") {
     std::cerr << "fakedrv: unknown command '" << argv[1] << "' (see fakedrv --help)\n";
     return kExitUsage;
   }
@@ -101,6 +125,10 @@ int main(int argc, char** argv) {
     return nvprobe::fakedrv::RunCommand(registry, run_trace, run_strict, run_log, run_argv,
                                         std::cerr);
   }
+  if (*synth)
+    return nvprobe::fakedrv::SynthCommand(registry, synth_machine, synth_driver, synth_out,
+                                          synth_expected, std::cerr);
+  if (*record) return nvprobe::fakedrv::RecordCommand(registry, record_opts, std::cerr);
   if (*show) return nvprobe::fakedrv::ShowCommand(registry, show_trace, std::cout, std::cerr);
   if (*versions) return nvprobe::fakedrv::AbiVersions(registry, versions_json, std::cout);
   if (*dump && dump_driver->count() == 0) {

@@ -40,6 +40,9 @@ struct IoctlEvent {
   ArgBuffer args;          // top-level struct and nested buffers, in and out
   int64_t ret = 0;
   int err = 0;             // errno when ret is -1
+  // Recorded without following nested buffers (the escape, command or class is
+  // unknown to the ABI layer): `args` is the raw top-level argument only.
+  bool nested_not_followed = false;
 
   uint32_t nr() const { return request & 0xff; }
 };

@@ -219,16 +219,27 @@ bool ParseEvent(const Json& j, int line, const Trace& trace, Problems& p, IoctlE
     return false;
   }
   const abi::Binding* esc = abi.EscapeByNumber(ev.nr());
-  if (esc == nullptr) {
+  ev.nested_not_followed = j.value("nested_not_followed", false);
+  if (esc == nullptr && !ev.nested_not_followed) {
     p.Add(line, "escape " + HexNumber(ev.nr()) + " is unknown to driver " + trace.driver);
     return false;
   }
-  if (j.contains("escape") && j["escape"] != Json(esc->name)) {
-    p.Add(line, "\"escape\" says " + j["escape"].dump() + " but request " + req + " is " + esc->name);
+  if (j.contains("escape") && (esc == nullptr || j["escape"] != Json(esc->name))) {
+    p.Add(line, "\"escape\" says " + j["escape"].dump() + " but request " + req + " is " +
+                    (esc ? esc->name : "unknown to driver " + trace.driver));
     return false;
   }
-  ev.args.layout = EscapeLayout(abi, ev.nr());
-  if (!BufferParser(abi, p, line).Parse(j, esc->name, ev.args)) return false;
+  if (ev.nested_not_followed) {
+    // Raw top-level bytes only, whatever the escape (FORMAT.md, "Recorded traces").
+    if (j.contains("nested")) {
+      p.Add(line, "an event with \"nested_not_followed\" has no \"nested\" buffers");
+      return false;
+    }
+    if (!BufferParser(abi, p, line).Parse(j, req, ev.args)) return false;
+  } else {
+    ev.args.layout = EscapeLayout(abi, ev.nr());
+    if (!BufferParser(abi, p, line).Parse(j, esc->name, ev.args)) return false;
+  }
   if (ev.args.in.size() != _IOC_SIZE(ev.request)) {
     p.Add(line, "\"in\" has " + std::to_string(ev.args.in.size()) + " bytes but request " + req +
                     " carries " + std::to_string(_IOC_SIZE(ev.request)));
@@ -425,6 +436,7 @@ void WriteTrace(const Trace& trace, std::ostream& out) {
     if (esc != nullptr) j["escape"] = esc->name;
     Json b = BufferJson(e.args, true);
     for (auto& [k, v] : b.items()) j[k] = v;
+    if (e.nested_not_followed) j["nested_not_followed"] = true;
     j["ret"] = e.ret;
     j["errno"] = e.err;
     out << j.dump() << "\n";

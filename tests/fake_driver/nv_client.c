@@ -229,8 +229,10 @@ static int SupervisorDeath(const char* ready_file) {
 static volatile sig_atomic_t got_signal = 0;
 static void OnSignal(int sig) { (void)sig; got_signal = 1; }
 
-/* Signals while ioctls are in flight: every call still gets its answer. */
-static int Signals(void) {
+/* Signals while ioctls are in flight: every call still gets its answer. The timer
+ * fires every `interval_ns` (the slow variant suits a ptrace tracer, whose stops
+ * make a call take longer than 50 us: then every call would be interrupted). */
+static int Signals(long interval_ns, int calls) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = OnSignal;
@@ -242,12 +244,12 @@ static int Signals(void) {
   sev.sigev_notify = SIGEV_SIGNAL;
   sev.sigev_signo = SIGUSR1;
   if (timer_create(CLOCK_MONOTONIC, &sev, &timer) != 0) return Fail("timer_create");
-  struct itimerspec its = {{0, 50000}, {0, 50000}};
+  struct itimerspec its = {{0, interval_ns}, {0, interval_ns}};
   timer_settime(timer, 0, &its, NULL);
   int fd = OpenCtl();
   if (fd < 0) return Fail("open");
   int ok = 0;
-  for (int i = 0; i < 500; ++i) {
+  for (int i = 0; i < calls; ++i) {
     char v[64];
     if (QueryVersion(fd, v) == 0 && strcmp(v, "580.95.05") == 0) ++ok;
     else if (errno != EINTR) return Fail("version under signals");
@@ -308,7 +310,8 @@ int main(int argc, char** argv) {
   if (!strcmp(m, "badpointer")) return BadPointer();
   if (!strcmp(m, "files")) return Files();
   if (!strcmp(m, "supervisor_death") && argc > 2) return SupervisorDeath(argv[2]);
-  if (!strcmp(m, "signals")) return Signals();
+  if (!strcmp(m, "signals")) return Signals(50000, 500);
+  if (!strcmp(m, "slow_signals")) return Signals(1000000, 200);
   if (!strcmp(m, "killself")) return KillSelf();
   if (!strcmp(m, "unknown_escape")) return UnknownEscape();
   if (!strcmp(m, "orphan")) return Orphan();

@@ -1,0 +1,40 @@
+// `fakedrv synth`: a trace for one release from a machine description, and the
+// answer nvprobe must give on it. The trace answers every request nvprobe makes
+// (both version-query forms, card info, the full path, the files) with the release's
+// semantics from the ABI layer; the expected answer comes from the description and
+// the CUDA table alone, never from running the probe.
+#ifndef NVPROBE_FAKE_DRIVER_SYNTH_H_
+#define NVPROBE_FAKE_DRIVER_SYNTH_H_
+
+#include <ostream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "abi/registry.h"
+#include "fake_driver/synth_machine.h"
+#include "fake_driver/trace.h"
+
+namespace nvprobe::fakedrv {
+
+// `driver` must be a release the registry knows exactly.
+StatusOr<Trace> SynthesizeTrace(const abi::Registry& registry, const Machine& machine,
+                                const std::string& driver);
+
+// {"schema":"nvprobe-expected/1","machine","driver","modes":{"fast":{...},"full":{...}}};
+// each mode: exit_status, driver, platform, gpus (every nvprobe/1 field), and
+// warnings (substrings, one per expected warning; the count must match).
+StatusOr<nlohmann::ordered_json> ExpectedAnswer(const abi::Registry& registry,
+                                                const Machine& machine, const std::string& driver);
+
+// The CUDA driver API level of a release, from probe/data/cuda_driver_table.tsv.
+std::string CudaLevelOf(const std::string& driver);
+
+// `fakedrv synth --machine M --driver V -o T [--expected E]`: 0 ok, 1 bad input.
+int SynthCommand(const abi::Registry& registry, const std::string& machine_path,
+                 const std::string& driver, const std::string& trace_path,
+                 const std::string& expected_path, std::ostream& err);
+
+}  // namespace nvprobe::fakedrv
+
+#endif  // NVPROBE_FAKE_DRIVER_SYNTH_H_

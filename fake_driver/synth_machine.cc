@@ -1,0 +1,226 @@
+#include "fake_driver/synth_machine.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <fstream>
+#include <set>
+
+namespace nvprobe::fakedrv {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+constexpr std::pair<const char*, int> kErrnos[] = {
+    {"EPERM", EPERM}, {"ENOENT", ENOENT}, {"EIO", EIO},     {"ENXIO", ENXIO},
+    {"EACCES", EACCES}, {"EBUSY", EBUSY}, {"ENODEV", ENODEV}, {"EINVAL", EINVAL},
+};
+
+StatusOr<uint64_t> HexField(const Json& j, const std::string& key, uint64_t max,
+                            const std::string& where) {
+  if (!j.contains(key) || !j[key].is_string())
+    return InvalidArgumentError(where + key + ": missing or not a hex string");
+  const std::string s = j[key].get<std::string>();
+  if (s.size() < 3 || s.size() > 18 || s[0] != '0' || s[1] != 'x')
+    return InvalidArgumentError(where + key + ": \"" + s + "\" is not 0x<hex>");
+  uint64_t v = 0;
+  for (size_t i = 2; i < s.size(); ++i) {
+    char c = s[i];
+    int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (d < 0) return InvalidArgumentError(where + key + ": \"" + s + "\" is not lower-case hex");
+    v = v * 16 + static_cast<uint64_t>(d);
+  }
+  if (v > max) return InvalidArgumentError(where + key + ": " + s + " is out of range");
+  return v;
+}
+
+StatusOr<std::string> StringField(const Json& j, const std::string& key, const std::string& where) {
+  if (!j.contains(key) || !j[key].is_string() || j[key].get<std::string>().empty())
+    return InvalidArgumentError(where + key + ": missing or not a non-empty string");
+  return j[key].get<std::string>();
+}
+
+#define ASSIGN_OR_RETURN_(lhs, expr)     \
+  auto lhs##_or = (expr);                \
+  if (!lhs##_or.ok()) return lhs##_or.status(); \
+  auto lhs = *lhs##_or
+
+StatusOr<MachineGpu> ParseGpu(const Json& g, const std::string& where) {
+  if (!g.is_object()) return InvalidArgumentError(where + ": not an object");
+  MachineGpu out;
+  ASSIGN_OR_RETURN_(bus_id, StringField(g, "pci_bus_id", where));
+  unsigned d = 0, b = 0, s = 0, f = 0;
+  char tail = 0;
+  if (bus_id.size() != 12 ||
+      std::sscanf(bus_id.c_str(), "%4x:%2x:%2x.%1x%c", &d, &b, &s, &f, &tail) != 4 || s > 0x1f ||
+      f != 0)
+    return InvalidArgumentError(where + "pci_bus_id: \"" + bus_id +
+                                "\" is not DDDD:BB:SS.0 (function 0)");
+  out.domain = d;
+  out.bus = b;
+  out.slot = s;
+  if (out.BusId() != bus_id)
+    return InvalidArgumentError(where + "pci_bus_id: write it lower-case, as " + out.BusId());
+  ASSIGN_OR_RETURN_(dev, HexField(g, "device_id", 0xffff, where));
+  out.device_id = static_cast<uint16_t>(dev);
+  ASSIGN_OR_RETURN_(sub, HexField(g, "subsystem_id", 0xffffffff, where));
+  out.subsystem_id = static_cast<uint32_t>(sub);
+  ASSIGN_OR_RETURN_(rev, HexField(g, "revision_id", 0xff, where));
+  out.revision_id = static_cast<uint8_t>(rev);
+  ASSIGN_OR_RETURN_(cls, HexField(g, "class", 0xffffff, where));
+  out.pci_class = static_cast<uint32_t>(cls);
+  ASSIGN_OR_RETURN_(chip, StringField(g, "chip", where));
+  out.chip = chip;
+  ASSIGN_OR_RETURN_(arch_name, StringField(g, "architecture", where));
+  out.architecture = arch_name;
+  ASSIGN_OR_RETURN_(arch, HexField(g, "arch", 0xffffffff, where));
+  out.arch = static_cast<uint32_t>(arch);
+  ASSIGN_OR_RETURN_(impl, HexField(g, "impl", 0xffffffff, where));
+  out.impl = static_cast<uint32_t>(impl);
+  ASSIGN_OR_RETURN_(sm, StringField(g, "compute_capability", where));
+  unsigned major = 0, minor = 0;
+  if (std::sscanf(sm.c_str(), "%u.%u%c", &major, &minor, &tail) != 2 || major == 0 ||
+      major > 0xff || minor > 9)
+    return InvalidArgumentError(where + "compute_capability: \"" + sm + "\" is not M.m");
+  out.sm_version = (major << 8) | minor;
+  ASSIGN_OR_RETURN_(name, StringField(g, "name", where));
+  out.name = name;
+  ASSIGN_OR_RETURN_(uuid, StringField(g, "uuid", where));
+  if (uuid.rfind("GPU-", 0) != 0 || uuid.size() != 40)
+    return InvalidArgumentError(where + "uuid: \"" + uuid + "\" is not GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx");
+  out.uuid = uuid;
+  if (!g.contains("memory_mib") || !g["memory_mib"].is_number_unsigned() ||
+      g["memory_mib"].get<uint64_t>() == 0 || g["memory_mib"].get<uint64_t>() > 4194303)
+    return InvalidArgumentError(where + "memory_mib: missing or not a positive number (< 4 TiB)");
+  out.memory_mib = g["memory_mib"].get<uint32_t>();
+  if (!g.contains("minor") || !g["minor"].is_number_unsigned() || g["minor"].get<uint64_t>() >= 255)
+    return InvalidArgumentError(where + "minor: missing or not 0..254");
+  out.minor = g["minor"].get<uint32_t>();
+  return out;
+}
+
+StatusOr<MachineFaults> ParseFaults(const Json& j) {
+  MachineFaults f;
+  if (!j.is_object()) return InvalidArgumentError("faults: not an object");
+  for (const auto& [key, v] : j.items()) {
+    if (key == "ctl_open_errno") {
+      f.ctl_open_errno = v.is_string() ? ErrnoFromName(v.get<std::string>()) : 0;
+      if (f.ctl_open_errno == 0) return InvalidArgumentError("faults.ctl_open_errno: not an errno name");
+    } else if (key == "gpu_open_errno") {
+      if (!v.is_object()) return InvalidArgumentError("faults.gpu_open_errno: not {minor: errno}");
+      for (const auto& [minor, e] : v.items()) {
+        int err = e.is_string() ? ErrnoFromName(e.get<std::string>()) : 0;
+        char* end = nullptr;
+        unsigned long m = std::strtoul(minor.c_str(), &end, 10);
+        if (err == 0 || minor.empty() || *end != '\0' || m >= 255)
+          return InvalidArgumentError("faults.gpu_open_errno." + minor + ": bad minor or errno");
+        f.gpu_open_errno[static_cast<uint32_t>(m)] = err;
+      }
+    } else if (key == "no_driver_files") {
+      if (!v.is_boolean()) return InvalidArgumentError("faults.no_driver_files: not a boolean");
+      f.no_driver_files = v.get<bool>();
+    } else if (key == "files_version") {
+      if (!v.is_string()) return InvalidArgumentError("faults.files_version: not a string");
+      f.files_version = v.get<std::string>();
+    } else if (key == "garbled_proc_version") {
+      if (!v.is_boolean()) return InvalidArgumentError("faults.garbled_proc_version: not a boolean");
+      f.garbled_proc_version = v.get<bool>();
+    } else if (key == "alloc_status") {
+      if (!v.is_object()) return InvalidArgumentError("faults.alloc_status: not {class: status}");
+      for (const auto& [cls, st] : v.items()) {
+        if (!st.is_string() || st.get<std::string>().rfind("NV_ERR_", 0) != 0)
+          return InvalidArgumentError("faults.alloc_status." + cls + ": not an NV_ERR_* name");
+        f.alloc_status[cls] = st.get<std::string>();
+      }
+    } else if (key == "control_status") {
+      if (!v.is_object()) return InvalidArgumentError("faults.control_status: not {command: status}");
+      for (const auto& [cmd, st] : v.items()) {
+        bool known = false;
+        for (const char* c : kFaultableControls) known |= cmd == c;
+        if (!known)
+          return InvalidArgumentError("faults.control_status." + cmd +
+                                      ": not a command the expected answer models");
+        if (!st.is_string() || st.get<std::string>().rfind("NV_ERR_", 0) != 0)
+          return InvalidArgumentError("faults.control_status." + cmd + ": not an NV_ERR_* name");
+        f.control_status[cmd] = st.get<std::string>();
+      }
+    } else {
+      return InvalidArgumentError("faults." + key + ": unknown fault");
+    }
+  }
+  return f;
+}
+
+}  // namespace
+
+std::string MachineGpu::BusId() const {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04x:%02x:%02x.0", domain & 0xffff, bus & 0xff, slot & 0x1f);
+  return buf;
+}
+
+std::string MachineGpu::ComputeCapability() const {
+  return std::to_string(sm_version >> 8) + "." + std::to_string(sm_version & 0xff);
+}
+
+int ErrnoFromName(const std::string& name) {
+  for (const auto& [n, v] : kErrnos)
+    if (name == n) return v;
+  return 0;
+}
+
+StatusOr<Machine> ParseMachine(const Json& j) {
+  if (!j.is_object()) return InvalidArgumentError("machine: not a JSON object");
+  static const std::set<std::string> kKeys = {"name",  "description", "source", "platform",
+                                              "gpus",  "faults",      "notes"};
+  for (const auto& [key, v] : j.items()) {
+    (void)v;
+    if (!kKeys.count(key)) return InvalidArgumentError(key + ": unknown key");
+  }
+  Machine m;
+  m.json = j;
+  ASSIGN_OR_RETURN_(name, StringField(j, "name", ""));
+  m.name = name;
+  ASSIGN_OR_RETURN_(source, StringField(j, "source", ""));
+  m.source = source;
+  if (j.contains("description")) {
+    if (!j["description"].is_string()) return InvalidArgumentError("description: not a string");
+    m.description = j["description"].get<std::string>();
+  }
+  if (j.contains("platform")) {
+    if (!j["platform"].is_string()) return InvalidArgumentError("platform: not a string");
+    m.platform = j["platform"].get<std::string>();
+    if (m.platform != "bare-metal" && m.platform != "container" && m.platform != "wsl2" &&
+        m.platform != "no-driver")
+      return InvalidArgumentError("platform: \"" + m.platform +
+                                  "\" is not bare-metal, container, wsl2 or no-driver");
+  }
+  if (!j.contains("gpus") || !j["gpus"].is_array()) return InvalidArgumentError("gpus: missing or not an array");
+  std::set<uint32_t> minors;
+  std::set<std::string> buses;
+  for (size_t i = 0; i < j["gpus"].size(); ++i) {
+    std::string where = "gpus[" + std::to_string(i) + "].";
+    ASSIGN_OR_RETURN_(g, ParseGpu(j["gpus"][i], where));
+    if (!minors.insert(g.minor).second) return InvalidArgumentError(where + "minor: used twice");
+    if (!m.gpus.empty() && !(m.gpus.back().BusId() < g.BusId()))
+      return InvalidArgumentError(where + "pci_bus_id: GPUs must be listed in PCI bus order");
+    m.gpus.push_back(std::move(g));
+  }
+  if (j.contains("faults")) {
+    ASSIGN_OR_RETURN_(f, ParseFaults(j["faults"]));
+    m.faults = std::move(f);
+  }
+  if (m.platform != "bare-metal") m.faults.no_driver_files = true;
+  return m;
+}
+
+StatusOr<Machine> LoadMachine(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return NotFoundError(path + ": cannot open");
+  Json j = Json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return InvalidArgumentError(path + ": not valid JSON");
+  StatusOr<Machine> m = ParseMachine(j);
+  if (!m.ok()) return InvalidArgumentError(path + ": " + m.status().message());
+  return m;
+}
+
+}  // namespace nvprobe::fakedrv

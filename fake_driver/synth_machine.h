@@ -1,0 +1,73 @@
+// A machine description for `fakedrv synth` (traces/FORMAT.md, "Machine
+// descriptions"): the platform, the GPUs as the driver and the PCI bus see them, and
+// the faults to inject. Parsed and checked here; nothing else reads the JSON.
+#ifndef NVPROBE_FAKE_DRIVER_SYNTH_MACHINE_H_
+#define NVPROBE_FAKE_DRIVER_SYNTH_MACHINE_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "abi/status.h"
+
+namespace nvprobe::fakedrv {
+
+struct MachineGpu {
+  uint32_t domain = 0, bus = 0, slot = 0;  // from "pci_bus_id" (function 0)
+  uint16_t device_id = 0;
+  uint32_t subsystem_id = 0;  // (subsystem device << 16) | subsystem vendor
+  uint8_t revision_id = 0;
+  uint32_t pci_class = 0x030200;
+  std::string chip, architecture;           // "GH100", "Hopper"
+  uint32_t arch = 0, impl = 0;              // MC_GET_ARCH_INFO values
+  uint32_t sm_version = 0;                  // (major << 8) | minor
+  std::string name, uuid;
+  uint32_t memory_mib = 0;
+  uint32_t minor = 0;
+
+  std::string BusId() const;  // "0000:3b:00.0"
+  std::string ComputeCapability() const;  // "9.0"
+};
+
+// Faults injected on top of the machine.
+struct MachineFaults {
+  int ctl_open_errno = 0;                 // opening /dev/nvidiactl fails so
+  std::map<uint32_t, int> gpu_open_errno;  // by minor: opening /dev/nvidiaN fails so
+  bool no_driver_files = false;           // no /proc/driver/nvidia, /sys/module/nvidia
+  std::optional<std::string> files_version;  // procfs/sysfs report this version instead
+  bool garbled_proc_version = false;      // /proc/driver/nvidia/version is not text
+  std::map<std::string, std::string> alloc_status;  // class name -> NV_ERR_* name
+  // Control command -> NV_ERR_* name; only the commands whose effect on nvprobe's
+  // answer the expected answer models (kFaultableControls).
+  std::map<std::string, std::string> control_status;
+};
+
+struct Machine {
+  std::string name;
+  std::string platform = "bare-metal";  // "bare-metal" | "container" | "wsl2" | "no-driver"
+  std::string description, source;
+  std::vector<MachineGpu> gpus;          // in PCI bus order
+  MachineFaults faults;
+  nlohmann::ordered_json json;           // as written, for the trace header
+
+  // A Linux NVIDIA kernel driver answers on /dev/nvidiactl (not WSL2, not no-driver).
+  bool HasKernelDriver() const { return platform == "bare-metal" || platform == "container"; }
+};
+
+// Parses and checks a description; errors name the offending key.
+StatusOr<Machine> ParseMachine(const nlohmann::ordered_json& j);
+StatusOr<Machine> LoadMachine(const std::string& path);
+
+// EACCES, ENOENT, EPERM, ... -> errno; 0 when unknown.
+int ErrnoFromName(const std::string& name);
+
+inline constexpr const char* kFaultableControls[] = {"NV2080_CTRL_CMD_GPU_GET_INFO",
+                                                     "NV2080_CTRL_CMD_FB_GET_INFO"};
+
+}  // namespace nvprobe::fakedrv
+
+#endif  // NVPROBE_FAKE_DRIVER_SYNTH_MACHINE_H_

@@ -1,0 +1,169 @@
+// One cell of the regression matrix: runs the static nvprobe under
+// `fakedrv run --strict` on a synthesized trace and compares its answer with the
+// trace's expected answer (written by `fakedrv synth` from the machine description)
+// field by field. Every difference is printed; on failure the fakedrv diagnostics
+// (unanswered requests and their closest recorded events) and the `fakedrv show`
+// lines of the control/alloc requests involved follow.
+//
+//   check_answer FAKEDRV NVPROBE TRACE EXPECTED MODE      MODE: fast | full | csv
+//
+// nvprobe runs with an empty $PATH (no host nvidia-smi).
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+struct Result {
+  int status = -1;
+  std::string out;
+};
+
+Result Run(const std::string& cmd) {
+  Result r;
+  // Bounded: a hung supervisor must not hang the suite.
+  FILE* p = popen(("timeout 60 " + cmd + " </dev/null").c_str(), "r");
+  if (p == nullptr) return r;
+  std::array<char, 65536> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  int st = pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  return r;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string Tmp(const std::string& name) {
+  const char* d = std::getenv("TEST_TMPDIR");
+  return std::string(d ? d : "/tmp") + "/" + name;
+}
+
+std::vector<std::string> diffs;
+
+void Expect(const std::string& where, const Json& want, const Json& got) {
+  if (want != got) diffs.push_back(where + ": expected " + want.dump() + ", got " + got.dump());
+}
+
+const Json& At(const Json& j, const std::string& key) {
+  static const Json kMissing = "<missing>";
+  return j.is_object() && j.contains(key) ? j[key] : kMissing;
+}
+
+void CompareJson(const Json& want, const Json& got, int status) {
+  Expect("exit status", want["exit_status"], status);
+  Expect("schema", "nvprobe/1", At(got, "schema"));
+  for (const auto& [k, v] : want["driver"].items()) Expect("driver." + k, v, At(At(got, "driver"), k));
+  Expect("platform", want["platform"], At(got, "platform"));
+  const Json& gpus = At(got, "gpus");
+  size_t n = gpus.is_array() ? gpus.size() : 0;
+  Expect("gpus (count)", want["gpus"].size(), n);
+  for (size_t i = 0; i < want["gpus"].size() && i < n; ++i)
+    for (const auto& [k, v] : want["gpus"][i].items())
+      Expect("gpus[" + std::to_string(i) + "]." + k, v, At(gpus[i], k));
+  const Json& src = At(got, "sources_tried");
+  size_t ns = src.is_array() ? src.size() : 0;
+  Expect("sources_tried (count)", want["sources"].size(), ns);
+  for (size_t i = 0; i < want["sources"].size() && i < ns; ++i)
+    for (const auto& [k, v] : want["sources"][i].items())
+      Expect("sources_tried[" + std::to_string(i) + "]." + k, v, At(src[i], k));
+  // Warnings: one per expected substring, in any order.
+  const Json& warnings = At(got, "warnings");
+  std::vector<std::string> got_w;
+  if (warnings.is_array())
+    for (const Json& w : warnings) got_w.push_back(w.is_string() ? w.get<std::string>() : w.dump());
+  if (got_w.size() != want["warnings"].size())
+    diffs.push_back("warnings: expected " + std::to_string(want["warnings"].size()) + " (" +
+                    want["warnings"].dump() + "), got " + std::to_string(got_w.size()) + " (" +
+                    warnings.dump() + ")");
+  for (const Json& w : want["warnings"]) {
+    bool found = false;
+    for (const std::string& g : got_w) found |= g.find(w.get<std::string>()) != std::string::npos;
+    if (!found) diffs.push_back("warnings: none contains " + w.dump());
+  }
+}
+
+std::string CsvLine(const Json& want, const Json& g) {
+  auto s = [](const Json& v) { return v.is_null() ? std::string("[N/A]") : v.is_string() ? v.get<std::string>() : v.dump(); };
+  std::string bus = s(g["pci_bus_id"]);
+  for (char& c : bus) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s(want["driver"]["version"]) + ", " + s(g["name"]) + ", 0000" + bus + ", " + s(g["uuid"]) +
+         ", " + s(g["compute_capability"]) + ", " + s(g["memory_mib"]) + "\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 6) {
+    std::cerr << "usage: check_answer FAKEDRV NVPROBE TRACE EXPECTED fast|full|csv\n";
+    return 2;
+  }
+  const std::string fakedrv = argv[1], nvprobe = argv[2], trace = argv[3], mode = argv[5];
+  Json expected = Json::parse(ReadFile(argv[4]), nullptr, false);
+  if (expected.is_discarded()) {
+    std::cerr << argv[4] << ": not JSON\n";
+    return 1;
+  }
+  const Json& want = expected["modes"][mode == "full" ? "full" : "fast"];
+  const std::string log = Tmp("fakedrv.log");
+  std::string args = mode == "full"  ? "--json --full"
+                     : mode == "csv" ? "--query-gpu=driver_version,name,pci.bus_id,uuid,compute_cap,"
+                                       "memory.total --format=csv,noheader,nounits"
+                                     : "--json";
+  // nvprobe looks for nvidia-smi on $PATH: give it an empty one, so the host's
+  // never answers.
+  const std::string empty_path = Tmp("empty-path");
+  std::filesystem::create_directories(empty_path);
+  std::string cmd = "env PATH=" + empty_path + " " + fakedrv + " run --strict --log " + log + " --trace " + trace + " -- " + nvprobe +
+                    " " + args;
+  std::cout << "$ " << cmd << "\n";
+  Result r = Run(cmd + " 2>" + Tmp("stderr"));
+  if (r.status == 120) diffs.push_back("fakedrv run --strict: a request had no recorded answer");
+  if (mode == "csv") {
+    Expect("exit status", want["exit_status"], r.status);
+    std::string lines;
+    for (const Json& g : want["gpus"]) lines += CsvLine(want, g);
+    if (r.out != lines) diffs.push_back("CSV: expected\n" + lines + "got\n" + r.out);
+  } else {
+    Json got = Json::parse(r.out, nullptr, false);
+    if (got.is_discarded()) diffs.push_back("nvprobe printed no JSON: " + r.out.substr(0, 400));
+    else CompareJson(want, got, r.status);
+  }
+  if (diffs.empty()) {
+    std::cout << "OK: " << trace << " (" << mode << ") matches the expected answer\n";
+    return 0;
+  }
+  std::cout << "FAIL: " << trace << " (" << mode << "): " << diffs.size() << " difference(s)\n";
+  for (const std::string& d : diffs) std::cout << "  " << d << "\n";
+  std::cout << "--- nvprobe stderr ---\n" << ReadFile(Tmp("stderr"));
+  std::cout << "--- fakedrv diagnostics ---\n" << ReadFile(log);
+  Result show = Run(fakedrv + " show " + trace);
+  std::cout << "--- fakedrv show (RM requests) ---\n";
+  std::istringstream lines(show.out);
+  std::string line;
+  int shown = 0;
+  while (std::getline(lines, line) && shown < 80) {
+    if (line.find("NV_ESC_") != std::string::npos || line.find("status") != std::string::npos) {
+      std::cout << line << "\n";
+      ++shown;
+    }
+  }
+  return 1;
+}
