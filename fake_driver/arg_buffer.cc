@@ -72,6 +72,12 @@ StatusOr<std::vector<PointerTarget>> PointerTargets(const abi::Abi& abi,
       t.layout = abi.FindStruct(element);
       if (t.layout == nullptr) return InternalError("unknown struct " + element);
     }
+    // No size field and no fixed size: one struct of the selected layout
+    // (NVOS21.pAllocParms before 535.43.02 carries no paramsSize; the RM copies in
+    // sizeof the class's params).
+    if (nb.size_field.empty() && nb.fixed_size == 0 && t.layout != nullptr) {
+      count = nb.unit == abi::NestedBuffer::SizeUnit::kElements ? 1 : t.layout->size;
+    }
     if (nb.unit == abi::NestedBuffer::SizeUnit::kElements) {
       if (t.layout == nullptr) {
         return InvalidArgumentError(f.name + ": element layout unknown for selector " +

@@ -94,14 +94,12 @@ class Builder {
     if (params != nullptr) {
       SetIn(a, "pAllocParms", kParamsAddress);
       // 535.43.02 on NVOS21 carries the params size: a fact of the layout. Before,
-      // the ABI gives pAllocParms no length, so the trace has no nested buffer for it
-      // (FORMAT.md: only pointers with a non-zero size) and replay does not compare it.
-      if (Has(a, "paramsSize")) {
-        SetIn(a, "paramsSize", params->in.size());
-        params->field = "pAllocParms";
-        if (params->out.empty()) params->out = params->in;
-        a.nested.push_back(std::move(*params));
-      }
+      // the RM reads sizeof the class's params (the ABI's rule for a pointer with
+      // no size field), so the nested buffer is there either way.
+      if (Has(a, "paramsSize")) SetIn(a, "paramsSize", params->in.size());
+      params->field = "pAllocParms";
+      if (params->out.empty()) params->out = params->in;
+      a.nested.push_back(std::move(*params));
     }
     a.out = a.in;
     SetOut(a, "hObjectNew", new_handle);
