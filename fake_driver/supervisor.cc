@@ -15,6 +15,7 @@
 #include <csignal>
 #include <cstring>
 
+#include "fake_driver/exec_child.h"
 #include "fake_driver/fake_machine.h"
 #include "fake_driver/ioctl_replayer.h"
 #include "fake_driver/seccomp_policy.h"
@@ -80,15 +81,7 @@ struct Target {
   if (listener >= 0) close(listener);
   close(sock);
   if (err != 0) _exit(125);
-  execvp(argv[0], argv);
-  const char* msg1 = "fakedrv: cannot run ";
-  (void)!write(2, msg1, strlen(msg1));
-  (void)!write(2, argv[0], strlen(argv[0]));
-  const char* why = strerror(errno);
-  (void)!write(2, ": ", 2);
-  (void)!write(2, why, strlen(why));
-  (void)!write(2, "\n", 1);
-  _exit(127);
+  ExecOrExit127(argv);
 }
 
 StatusOr<Target> Launch(const std::vector<std::string>& args, std::vector<sock_filter>& filter) {

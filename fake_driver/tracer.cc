@@ -11,6 +11,8 @@
 #include <map>
 #include <set>
 
+#include "fake_driver/exec_child.h"
+
 namespace nvprobe::fakedrv {
 namespace {
 
@@ -23,15 +25,7 @@ constexpr long kOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_
   char c;
   while (read(go, &c, 1) < 0 && errno == EINTR) {}
   close(go);
-  execvp(argv[0], argv);
-  const char* msg = "fakedrv: cannot run ";
-  (void)!write(2, msg, strlen(msg));
-  (void)!write(2, argv[0], strlen(argv[0]));
-  const char* why = strerror(errno);
-  (void)!write(2, ": ", 2);
-  (void)!write(2, why, strlen(why));
-  (void)!write(2, "\n", 1);
-  _exit(127);
+  ExecOrExit127(argv);
 }
 
 bool IsGroupStopSignal(int sig) {
