@@ -20,6 +20,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tests/util/subprocess.h"
+
 namespace {
 
 using ::testing::HasSubstr;
@@ -31,74 +33,15 @@ constexpr char kDynamic[] = "tests/fake_driver/nv_client_dynamic";
 constexpr char kTrace[] = "tests/fake_driver/testdata/h100.trace.jsonl";
 constexpr int kTimeoutS = 30;
 
-std::string TmpDir() {
-  const char* t = std::getenv("TEST_TMPDIR");
-  return t ? t : "/tmp";
-}
+using nvprobe::testing::Spawn;
+using nvprobe::testing::Spawned;
+using nvprobe::testing::TmpDir;
+using Result = nvprobe::testing::CommandResult;
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-struct Result {
-  int status = -1;  // exit status, 128+signal, or -1 on timeout
-  std::string out, err;
-};
-
-struct Spawned {
-  pid_t pid;
-  std::string out_path, err_path;
-};
-
-Spawned Spawn(const std::vector<std::string>& args, bool drop_caps = false) {
-  static int counter = 0;
-  std::string base = TmpDir() + "/run" + std::to_string(getpid()) + "_" + std::to_string(counter++);
-  Spawned s{-1, base + ".out", base + ".err"};
-  std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  s.pid = fork();
-  if (s.pid == 0) {
-    int o = open(s.out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int e = open(s.err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(o, 1);
-    dup2(e, 2);
-    setpgid(0, 0);
-    if (drop_caps) {
-      // No capabilities now or after exec: an unprivileged run.
-      prctl(PR_SET_SECUREBITS, 0x2f /* NOROOT, NO_SETUID_FIXUP, KEEP_CAPS locked */);
-      __user_cap_header_struct h{_LINUX_CAPABILITY_VERSION_3, 0};
-      __user_cap_data_struct d[2] = {};
-      if (syscall(SYS_capset, &h, d) != 0) _exit(99);
-    }
-    execv(argv[0], argv.data());
-    _exit(98);
-  }
-  return s;
-}
+std::string Slurp(const std::string& path) { return nvprobe::testing::ReadFileOrEmpty(path); }
 
 Result Wait(const Spawned& s, int timeout_s = kTimeoutS) {
-  Result r;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
-  int st = 0;
-  while (waitpid(s.pid, &st, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(-s.pid, SIGKILL);
-      waitpid(s.pid, &st, 0);
-      r.status = -1;
-      r.out = Slurp(s.out_path);
-      r.err = Slurp(s.err_path) + "\n(timed out)";
-      return r;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  r.out = Slurp(s.out_path);
-  r.err = Slurp(s.err_path);
-  return r;
+  return nvprobe::testing::Wait(s, timeout_s);
 }
 
 Result RunCmd(std::vector<std::string> args) { return Wait(Spawn(args)); }
@@ -254,7 +197,7 @@ TEST(FakedrvRunTest, SupervisorDeathGivesEnosysWithoutHanging) {
 
 TEST(FakedrvRunTest, RunsWithoutAnyCapabilities) {
   Result r = Wait(Spawn({kFakedrv, "run", "--trace", kTrace, "--", kStatic, "version"},
-                        /*drop_caps=*/true));
+                        {.drop_caps = true}));
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "driver version: 580.95.05\n");
 }

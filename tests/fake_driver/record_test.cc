@@ -30,6 +30,7 @@
 #include "fake_driver/record_anonymize.h"
 #include "fake_driver/recorder.h"
 #include "fake_driver/trace_io.h"
+#include "tests/util/subprocess.h"
 
 namespace nvprobe::fakedrv {
 namespace {
@@ -43,72 +44,18 @@ constexpr char kClient[] = "tests/fake_driver/nv_client_static";
 constexpr char kTrace[] = "tests/fake_driver/testdata/h100.trace.jsonl";
 constexpr int kTimeoutS = 60;
 
-std::string TmpDir() {
-  const char* t = std::getenv("TEST_TMPDIR");
-  return t ? t : "/tmp";
-}
+using nvprobe::testing::TmpDir;
+using Result = nvprobe::testing::CommandResult;
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-struct Result {
-  int status = -1;  // exit status, 128+signal, or -1 on timeout
-  std::string out, err;
-};
+std::string Slurp(const std::string& path) { return nvprobe::testing::ReadFileOrEmpty(path); }
 
 // `no_leak_check`: LeakSanitizer cannot run in a traced process (it uses ptrace
 // itself), so an ASan-built target (nvprobe under --config=asan) that is recorded
 // runs without it.
 Result RunCmd(const std::vector<std::string>& args, bool drop_caps = false,
               bool no_leak_check = false) {
-  static int counter = 0;
-  std::string base = TmpDir() + "/cmd" + std::to_string(counter++);
-  std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  pid_t pid = fork();
-  if (pid == 0) {
-    int o = open((base + ".out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int e = open((base + ".err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int n = open("/dev/null", O_RDONLY);
-    dup2(n, 0);
-    dup2(o, 1);
-    dup2(e, 2);
-    setpgid(0, 0);
-    if (no_leak_check) setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
-    if (drop_caps) {
-      // No capabilities now or after exec: an unprivileged run.
-      prctl(PR_SET_SECUREBITS, 0x2f /* NOROOT, NO_SETUID_FIXUP, KEEP_CAPS locked */);
-      __user_cap_header_struct h{_LINUX_CAPABILITY_VERSION_3, 0};
-      __user_cap_data_struct d[2] = {};
-      if (syscall(SYS_capset, &h, d) != 0) _exit(99);
-    }
-    execv(argv[0], argv.data());
-    _exit(98);
-  }
-  Result r;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kTimeoutS);
-  int st = 0;
-  for (;;) {
-    pid_t w = waitpid(pid, &st, WNOHANG);
-    if (w == pid) {
-      r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-      break;
-    }
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(-pid, SIGKILL);
-      waitpid(pid, &st, 0);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  r.out = Slurp(base + ".out");
-  r.err = Slurp(base + ".err");
-  return r;
+  return nvprobe::testing::RunCommand(
+      args, kTimeoutS, {.drop_caps = drop_caps, .no_leak_check = no_leak_check});
 }
 
 std::vector<std::string> Concat(std::vector<std::string> a, const std::vector<std::string>& b) {
