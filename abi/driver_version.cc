@@ -55,6 +55,9 @@ StatusOr<DriverVersion> DriverVersion::Parse(std::string_view text) {
     for (char c : p) {
       if (c < '0' || c > '9') return bad("non-digit character");
     }
+    // Only the minor and patch keep their padding (ToString() rebuilds the text
+    // from the numbers); a padded major would make "0535.98" equal "535.98".
+    if (i == 0 && p.size() > 1 && p[0] == '0') return bad("major component has a leading zero");
     for (char c : p) values[i] = values[i] * 10 + static_cast<uint32_t>(c - '0');
   }
   DriverVersion v;

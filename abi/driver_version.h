@@ -18,7 +18,8 @@ class DriverVersion {
   // Longest text accepted; real versions are at most 10 characters.
   static constexpr size_t kMaxTextLength = 32;
 
-  // Strict: two or three components of 1-6 digits each, nothing else (no spaces).
+  // Strict: two or three components of 1-6 digits each, nothing else (no spaces),
+  // and no leading zero in the major (only the minor and patch keep padding).
   static StatusOr<DriverVersion> Parse(std::string_view text);
 
   DriverVersion() = default;

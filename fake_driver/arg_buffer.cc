@@ -83,6 +83,11 @@ StatusOr<std::vector<PointerTarget>> PointerTargets(const abi::Abi& abi,
         return InvalidArgumentError(f.name + ": element layout unknown for selector " +
                                     std::to_string(selector));
       }
+      // Checked before multiplying: a 64-bit count from the caller must not wrap.
+      if (t.layout->size != 0 && count > kMaxNestedBytes / t.layout->size) {
+        return InvalidArgumentError(f.name + ": " + std::to_string(count) + " elements of " +
+                                    t.layout->name + " are more than the limit");
+      }
       count *= t.layout->size;
     }
     if (count > kMaxNestedBytes) {

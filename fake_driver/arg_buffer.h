@@ -19,6 +19,10 @@ namespace nvprobe::fakedrv {
 
 // Larger nested buffers are refused (the driver's own limit for XFER is 16 KiB).
 inline constexpr uint64_t kMaxNestedBytes = 1 << 20;
+// Deeper nesting is refused. The deepest the driver follows is 3 (XFER -> NVOS54 ->
+// params -> gpuInfoList); without a bound, an XFER whose inner command is XFER again,
+// pointing at itself, would be followed forever.
+inline constexpr int kMaxNestingDepth = 4;
 
 struct ArgBuffer {
   std::string field;                         // pointer field leading here; "" at the top

@@ -2,12 +2,16 @@
 
 #include <fcntl.h>
 #include <ftw.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <vector>
 
 namespace nvprobe::fakedrv {
@@ -60,6 +64,33 @@ bool StartsWithDir(std::string_view path, std::string_view dir) {
   return path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/';
 }
 
+// The frontend's major (kernel-open/common/inc/nv.h: NV_MAJOR_DEVICE_NUMBER).
+constexpr unsigned kNvidiaMajor = 195;
+// Every NVIDIA node lives under this name in /dev: nvidiactl, nvidiaN, nvidia-uvm,
+// nvidia-uvm-tools, nvidia-modeset, nvidia-caps/, nvidia-nvswitchctl, ...
+constexpr std::string_view kNvidiaDevPrefix = "/dev/nvidia";
+
+// 195 and the majors of the character devices /proc/devices names nvidia*.
+std::set<unsigned> NvidiaMajors() {
+  std::set<unsigned> majors = {kNvidiaMajor};
+  std::ifstream in("/proc/devices");
+  bool chars = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    if (line.back() == ':') {
+      chars = line == "Character devices:";
+      continue;
+    }
+    unsigned major = 0;
+    char name[64] = {};
+    if (chars && std::sscanf(line.c_str(), "%u %63s", &major, name) == 2 &&
+        std::strncmp(name, "nvidia", 6) == 0) {
+      majors.insert(major);
+    }
+  }
+  return majors;
+}
+
 }  // namespace
 
 StatusOr<std::unique_ptr<FakeMachine>> FakeMachine::Create(const Trace& trace,
@@ -69,7 +100,10 @@ StatusOr<std::unique_ptr<FakeMachine>> FakeMachine::Create(const Trace& trace,
     return InternalError("mkdtemp in " + parent_dir + ": " + std::strerror(errno));
   }
   std::unique_ptr<FakeMachine> m(new FakeMachine(trace, tmpl));
+  m->root_fd_ = open(tmpl.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (m->root_fd_ < 0) return InternalError("open " + tmpl + ": " + std::strerror(errno));
   NVPROBE_RETURN_IF_ERROR(m->Materialize());
+  m->nvidia_majors_ = NvidiaMajors();
   return m;
 }
 
@@ -101,10 +135,21 @@ Status FakeMachine::Materialize() {
     }
   }
   for (const std::string& d : implied_dirs_) NVPROBE_RETURN_IF_ERROR(MakeDirs(root_ + d));
+  auto remember = [this](const std::string& path) -> Status {
+    struct stat st;
+    if (lstat((root_ + path).c_str(), &st) != 0) return InternalError("stat " + root_ + path);
+    identities_[path] = {st.st_dev, st.st_ino};
+    return OkStatus();
+  };
+  for (const FileNode& n : trace_.files) {
+    if (n.type != NodeType::kAbsent) NVPROBE_RETURN_IF_ERROR(remember(n.path));
+  }
+  for (const std::string& d : implied_dirs_) NVPROBE_RETURN_IF_ERROR(remember(d));
   return OkStatus();
 }
 
 FakeMachine::~FakeMachine() {
+  if (root_fd_ >= 0) close(root_fd_);
   nftw(
       root_.c_str(),
       [](const char* p, const struct stat*, int, struct FTW*) { return remove(p); }, 16,
@@ -126,12 +171,73 @@ std::optional<FakePath> FakeMachine::Find(std::string_view path) const {
   for (const std::string& d : implied_dirs_) {
     if (StartsWithDir(path, d)) return FakePath{ENOENT, "", nullptr};
   }
+  if (path.substr(0, kNvidiaDevPrefix.size()) == kNvidiaDevPrefix) return FakePath{ENOENT, "", nullptr};
   return std::nullopt;
 }
 
 const FileNode* FakeMachine::DeviceByIdentity(dev_t dev, ino_t ino) const {
   auto it = devices_.find({dev, ino});
   return it == devices_.end() ? nullptr : it->second;
+}
+
+const FileNode* FakeMachine::DeviceByNumber(unsigned major, unsigned minor) const {
+  for (const FileNode& n : trace_.files) {
+    if (n.type == NodeType::kCharDev && n.major == major && n.minor == minor) return &n;
+  }
+  return nullptr;
+}
+
+bool FakeMachine::IsRealNvidiaDevice(const struct stat& st) const {
+  return S_ISCHR(st.st_mode) && nvidia_majors_.count(major(st.st_rdev)) != 0;
+}
+
+int FakeMachine::OpenPathChecked(std::string_view path) const {
+  auto it = identities_.find(path);
+  if (it == identities_.end() || path.empty() || path[0] != '/') return -ENOENT;
+  std::string rel = path == "/" ? "." : std::string(path.substr(1));
+  open_how how{};
+  how.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
+  int fd = static_cast<int>(syscall(SYS_openat2, root_fd_, rel.c_str(), &how, sizeof how));
+  if (fd < 0) return -EIO;  // gone, or a symlink planted on the way
+  struct stat st;
+  const FileNode* node = trace_.FindFile(path);
+  bool want_dir = node == nullptr || node->type == NodeType::kDir;
+  if (fstat(fd, &st) != 0 || st.st_dev != it->second.first || st.st_ino != it->second.second ||
+      (want_dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))) {
+    close(fd);
+    return -EIO;
+  }
+  return fd;
+}
+
+int FakeMachine::OpenVerified(std::string_view path, int flags) const {
+  int pfd = OpenPathChecked(path);
+  if (pfd < 0 || (flags & O_PATH)) return pfd;
+  // Reopening the checked O_PATH fd through /proc gets that very inode: no second
+  // lookup to race with. O_NOFOLLOW was about the caller's path, not this link.
+  std::string self = "/proc/self/fd/" + std::to_string(pfd);
+  int fd = open(self.c_str(), (flags & ~O_NOFOLLOW) | O_CLOEXEC);
+  int err = errno;
+  close(pfd);
+  return fd < 0 ? -err : fd;
+}
+
+int FakeMachine::StatVerified(std::string_view path, struct stat* st) const {
+  int pfd = OpenPathChecked(path);
+  if (pfd < 0) return pfd;
+  int r = fstat(pfd, st) == 0 ? 0 : -errno;
+  close(pfd);
+  return r;
+}
+
+int FakeMachine::StatxVerified(std::string_view path, int flags, unsigned mask,
+                               struct statx* stx) const {
+  int pfd = OpenPathChecked(path);
+  if (pfd < 0) return pfd;
+  int r = statx(pfd, "", AT_EMPTY_PATH | (flags & AT_STATX_SYNC_TYPE), mask, stx) == 0 ? 0 : -errno;
+  close(pfd);
+  return r;
 }
 
 std::string FakeMachine::VirtualPath(std::string_view host_path) const {

@@ -6,7 +6,9 @@
 // A path belongs to the fake machine when the trace lists it, when it is a
 // directory above a listed path at least three levels deep (/proc/driver/nvidia,
 // /sys/bus/pci/devices, ...), or when it lies below such a directory or below an
-// `absent` entry (then it does not exist).
+// `absent` entry (then it does not exist). Every /dev/nvidia* path belongs to it
+// too: one the trace does not list does not exist, even where the host has it, so
+// that a target never reaches a real NVIDIA device by name (fake_driver/THREAT_MODEL.md).
 #ifndef NVPROBE_FAKE_DRIVER_FAKE_MACHINE_H_
 #define NVPROBE_FAKE_DRIVER_FAKE_MACHINE_H_
 
@@ -48,6 +50,23 @@ class FakeMachine {
   std::optional<FakePath> Find(std::string_view path) const;
   // The device node behind an open file, by the file's identity.
   const FileNode* DeviceByIdentity(dev_t dev, ino_t ino) const;
+  // The trace's character device with this number, or null.
+  const FileNode* DeviceByNumber(unsigned major, unsigned minor) const;
+  // Whether `st` is a real character device of an NVIDIA driver: major 195 (the
+  // frontend: nvidiactl, nvidiaN, nvidia-modeset) or any major /proc/devices names
+  // nvidia* (nvidia-uvm, nvidia-caps, nvidia-nvswitch, ...), read at Create().
+  bool IsRealNvidiaDevice(const struct stat& st) const;
+
+  // Opens the file materialized for `path` (a path Find() gave without error) with
+  // `flags`, or returns -errno. The target runs as the same user and can change the
+  // private directory, so the file is checked to still be the one Materialize()
+  // made: resolved beneath the private root with no symlink followed, opened
+  // O_PATH first (a device node or FIFO put in its place is never opened for
+  // real), same inode; anything else is -EIO.
+  int OpenVerified(std::string_view path, int flags) const;
+  // stat / statx of the same file, checked the same way: 0 or -errno.
+  int StatVerified(std::string_view path, struct stat* st) const;
+  int StatxVerified(std::string_view path, int flags, unsigned mask, struct statx* stx) const;
   // A path inside the private directory, as the target sees it ("/dev/nvidiactl");
   // any other path unchanged.
   std::string VirtualPath(std::string_view host_path) const;
@@ -61,10 +80,18 @@ class FakeMachine {
   FakeMachine(const Trace& trace, std::string root) : trace_(trace), root_(std::move(root)) {}
   Status Materialize();
 
+  // An O_PATH fd of `path`'s materialized file after the checks OpenVerified()
+  // describes, or -errno.
+  int OpenPathChecked(std::string_view path) const;
+
   const Trace& trace_;
   std::string root_;
+  int root_fd_ = -1;  // O_PATH of root_, for lookups beneath it
   std::set<std::string> implied_dirs_;
   std::map<std::pair<dev_t, ino_t>, const FileNode*> devices_;
+  // Every path Find() can hand out a file for, with the identity of that file.
+  std::map<std::string, std::pair<dev_t, ino_t>, std::less<>> identities_;
+  std::set<unsigned> nvidia_majors_;
 };
 
 }  // namespace nvprobe::fakedrv

@@ -1,6 +1,7 @@
 // fakedrv: the fake NVIDIA driver's command-line tool: `abi`, `run` and `show`;
 // `synth` and `record` come with their issues.
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,7 +21,7 @@ constexpr char kDescription[] =
     "  abi versions [--json]           list the known driver releases and their parents\n"
     "  abi dump --driver V [--json]    structs and constants of release V\n"
     "  abi diff V1 V2                  what changed between two releases\n"
-    "  run --trace T [--strict] [--log FILE] -- CMD ARGS...\n"
+    "  run --trace T [--strict] [--log FILE] [--verbose] [--[no-]sync-wake-up] -- CMD ARGS...\n"
     "                                  run CMD on the fake machine that trace T describes\n"
     "  show T                          decode trace T for people\n"
     "  record -o T [--anonymize] -- CMD ARGS...\n"
@@ -64,12 +65,23 @@ int main(int argc, char** argv) {
   diff->add_option("to", diff_to, "newer driver version")->required();
 
   std::string run_trace, run_log;
-  bool run_strict = false;
+  nvprobe::fakedrv::RunOptions run_opts;
   std::vector<std::string> run_argv;
   CLI::App* run = app.add_subcommand("run", "run a command on a fake machine");
   run->add_option("--trace", run_trace, "the trace to replay")->required();
-  run->add_flag("--strict", run_strict, "exit 120 if any request had no recorded answer");
+  run->add_flag("--strict", run_opts.strict, "exit 120 if any request had no recorded answer");
   run->add_option("--log", run_log, "write diagnostics to FILE instead of stderr");
+  run->add_flag("--verbose", run_opts.verbose,
+                "also log each served request and the trace line (FILE:LINE) that answered it");
+  // Three states: by default it is tried quietly (Linux 6.6+); the flags force it
+  // either way, for measurements (bench/).
+  std::optional<bool> run_sync_wake_up;
+  run->add_flag_function(
+      "--sync-wake-up,!--no-sync-wake-up",
+      [&](int64_t n) { run_sync_wake_up = n > 0; },
+      "SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP: hand the CPU straight between CMD and the "
+      "supervisor (Linux 6.6+; default: used when the kernel has it; with the flag, a "
+      "note when it does not; --no-sync-wake-up: never)");
   run->add_option("command", run_argv, "CMD ARGS... (after --)")->required();
 
   std::string show_trace;
@@ -122,7 +134,11 @@ int main(int argc, char** argv) {
 
   const nvprobe::abi::Registry& registry = nvprobe::abi::Registry::Default();
   if (*run) {
-    return nvprobe::fakedrv::RunCommand(registry, run_trace, run_strict, run_log, run_argv,
+    if (run_sync_wake_up) {
+      run_opts.sync_wake_up = *run_sync_wake_up ? nvprobe::fakedrv::RunOptions::SyncWakeUp::kOn
+                                                : nvprobe::fakedrv::RunOptions::SyncWakeUp::kOff;
+    }
+    return nvprobe::fakedrv::RunCommand(registry, run_trace, run_opts, run_log, run_argv,
                                         std::cerr);
   }
   if (*synth)

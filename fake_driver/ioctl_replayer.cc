@@ -12,13 +12,16 @@ namespace {
 constexpr char kStatusField[] = "status";
 constexpr char kFreeEscape[] = "NV_ESC_RM_FREE";
 constexpr char kFreedHandleField[] = "hObjectOld";
+// The handle an allocation creates: recorded as 0 in and the driver's value out.
+constexpr char kNewObjectField[] = "hObjectNew";
 
 }  // namespace
 
-IoctlReplayer::ReadError IoctlReplayer::ReadNested(ArgBuffer& buf, TargetMemory& mem) {
+IoctlReplayer::ReadError IoctlReplayer::ReadNested(ArgBuffer& buf, TargetMemory& mem, int depth) {
   if (buf.layout == nullptr) return ReadError::kNone;
   StatusOr<std::vector<PointerTarget>> targets = PointerTargets(*trace_.abi, *buf.layout, buf.in);
   if (!targets.ok()) return ReadError::kInvalid;
+  if (!targets->empty() && depth >= kMaxNestingDepth) return ReadError::kInvalid;
   for (const PointerTarget& t : *targets) {
     ArgBuffer child;
     child.field = t.field->name;
@@ -26,7 +29,7 @@ IoctlReplayer::ReadError IoctlReplayer::ReadNested(ArgBuffer& buf, TargetMemory&
     child.address = t.address;
     child.in.resize(t.length);
     if (!mem.Read(t.address, child.in).ok()) return ReadError::kFault;
-    ReadError e = ReadNested(child, mem);
+    ReadError e = ReadNested(child, mem, depth + 1);
     if (e != ReadError::kNone) return e;
     buf.nested.push_back(std::move(child));
   }
@@ -42,6 +45,11 @@ void IoctlReplayer::TranslateHandles(const ArgBuffer& rec, const ArgBuffer& live
                  uint32_t c = 0;
                  if (t == LoadUint(rec.in, off, 4)) {
                    c = static_cast<uint32_t>(LoadUint(live.in, off, 4));  // echoed input
+                 } else if (t != 0 && f.name == kNewObjectField && LoadUint(rec.in, off, 4) == 0) {
+                   // An object the driver names: every live allocation gets a handle of
+                   // its own, as the RM's are unique, even when several clients replay
+                   // the same recorded allocation.
+                   c = handles_.Assign(t);
                  } else if (t != 0) {
                    std::optional<uint32_t> known = handles_.ToClient(t);
                    c = known ? *known : handles_.Assign(t);  // assigned by the driver
@@ -61,6 +69,12 @@ Status IoctlReplayer::WriteOutput(const ArgBuffer& rec, const ArgBuffer& live, T
     const ArgBuffer* ln = live.FindNested(rn.field);
     if (ln == nullptr) continue;
     NVPROBE_RETURN_IF_ERROR(WriteOutput(rn, *ln, mem, nullptr));
+  }
+  // Only ever the client's own buffer: the live size, never the recorded one
+  // (the matcher and the loader make them equal; this holds whatever they do).
+  if (rec.out.size() != live.in.size()) {
+    return InternalError("recorded output of " + std::to_string(rec.out.size()) +
+                         " bytes for a live buffer of " + std::to_string(live.in.size()));
   }
   std::vector<uint8_t> out = rec.out;
   TranslateHandles(rec, live, out);
@@ -119,6 +133,15 @@ IoctlResult IoctlReplayer::Unmatched(const LiveRequest& req, TargetMemory& mem, 
   return {-1, EINVAL};
 }
 
+IoctlResult IoctlReplayer::ByRule(const RuleAnswer& a, const LiveRequest& req, TargetMemory& mem,
+                                  int pid) {
+  ++by_rule_;
+  diag_ << "fakedrv: answered by the release's rule, pid " << pid << " on " << req.device << ": "
+        << Describe(req.request, req.args) << ": " << a.rule << std::endl;
+  if (!a.out.empty() && !mem.Write(req.args.address, a.out).ok()) return {-1, EFAULT};
+  return {a.ret, a.err};
+}
+
 IoctlResult IoctlReplayer::Handle(const std::string& device, uint32_t request, uint64_t arg,
                                   TargetMemory& mem, int pid) {
   LiveRequest req;
@@ -128,6 +151,10 @@ IoctlResult IoctlReplayer::Handle(const std::string& device, uint32_t request, u
   req.args.layout = EscapeLayout(*trace_.abi, request & 0xff);
   req.args.in.resize(_IOC_SIZE(request));
   if (!mem.Read(arg, req.args.in).ok()) return {-1, EFAULT};
+  if (std::optional<RuleAnswer> a = rules_.Malformed(req)) {
+    if (!mem.StillValid()) return {0, 0, true};
+    return ByRule(*a, req, mem, pid);
+  }
   if (req.args.layout != nullptr && req.args.in.size() == req.args.layout->size) {
     switch (ReadNested(req.args, mem)) {
       case ReadError::kNone: break;
@@ -146,11 +173,22 @@ IoctlResult IoctlReplayer::Handle(const std::string& device, uint32_t request, u
   Served& served = last_[pid];
   served.request = req;
   served.written.clear();
+  HoldsDevice holds = [&](const std::string& device) {
+    return !holds_device_ || holds_device_(pid, device);
+  };
+  if (std::optional<RuleAnswer> a = rules_.Refused(req, holds)) return ByRule(*a, req, mem, pid);
   std::optional<Match> m = matcher_.Find(req, handles_);
-  if (!m) return Unmatched(req, mem, pid);
+  if (!m) {
+    if (std::optional<RuleAnswer> a = rules_.Unrecorded(req)) return ByRule(*a, req, mem, pid);
+    return Unmatched(req, mem, pid);
+  }
   for (const auto& [client, rec] : m->new_bindings) handles_.Bind(client, rec);
   matcher_.Consume(m->index);
   const IoctlEvent& ev = *m->event;
+  if (verbose_) {
+    diag_ << "fakedrv: served pid " << pid << " on " << device << ": " << Describe(request, req.args)
+          << " <- " << trace_.source << ":" << ev.line << std::endl;
+  }
   if (!WriteOutput(ev.args, req.args, mem, &served.written).ok()) return {-1, EFAULT};
   const abi::Binding* esc = trace_.abi->EscapeByNumber(ev.nr());
   const abi::StructLayout* layout = req.args.layout;

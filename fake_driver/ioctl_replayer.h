@@ -7,12 +7,14 @@
 #define NVPROBE_FAKE_DRIVER_IOCTL_REPLAYER_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <ostream>
 #include <string>
 
 #include "fake_driver/handle_map.h"
 #include "fake_driver/matcher.h"
+#include "fake_driver/release_rules.h"
 #include "fake_driver/target_memory.h"
 #include "fake_driver/trace.h"
 
@@ -27,28 +29,43 @@ struct IoctlResult {
 class IoctlReplayer {
  public:
   IoctlReplayer(const Trace& trace, std::ostream& diagnostics)
-      : trace_(trace), matcher_(trace), diag_(diagnostics) {}
+      : trace_(trace), matcher_(trace), rules_(trace), diag_(diagnostics) {}
+
+  // Whether process `pid` holds an fd of a device node (the device-allocation rule
+  // asks); unset: assumed held, so no request is refused for it.
+  using HoldsDeviceOf = std::function<bool(int pid, const std::string& device_path)>;
+  void set_holds_device(HoldsDeviceOf f) { holds_device_ = std::move(f); }
+  // Log every served request and the trace line that answered it.
+  void set_verbose(bool v) { verbose_ = v; }
 
   IoctlResult Handle(const std::string& device, uint32_t request, uint64_t arg,
                      TargetMemory& mem, int pid);
 
   int unmatched() const { return unmatched_; }
+  // Requests answered by a release rule (release_rules.h) instead of the trace.
+  int answered_by_rule() const { return by_rule_; }
   const HandleMap& handles() const { return handles_; }
 
  private:
   enum class ReadError { kNone, kFault, kInvalid };
-  ReadError ReadNested(ArgBuffer& buf, TargetMemory& mem);
+  // `depth`: how many nested buffers lie above `buf` (kMaxNestingDepth bounds it).
+  ReadError ReadNested(ArgBuffer& buf, TargetMemory& mem, int depth = 0);
   Status WriteOutput(const ArgBuffer& rec, const ArgBuffer& live, TargetMemory& mem,
                      std::vector<uint8_t>* top);
   void TranslateHandles(const ArgBuffer& rec, const ArgBuffer& live, std::span<uint8_t> out);
   IoctlResult Unmatched(const LiveRequest& req, TargetMemory& mem, int pid);
+  IoctlResult ByRule(const RuleAnswer& a, const LiveRequest& req, TargetMemory& mem, int pid);
   std::string Describe(uint32_t request, const ArgBuffer& args) const;
 
   const Trace& trace_;
   Matcher matcher_;
+  ReleaseRules rules_;
   HandleMap handles_;
   std::ostream& diag_;
+  HoldsDeviceOf holds_device_;
+  bool verbose_ = false;
   int unmatched_ = 0;
+  int by_rule_ = 0;
   // Per thread: the request last served and the top-level bytes written back. A
   // signal can interrupt a call after its answer was written (even after the reply
   // was accepted); the restarted call then carries our output as its input, and is

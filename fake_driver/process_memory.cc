@@ -8,15 +8,23 @@
 #include <cstring>
 
 namespace nvprobe::fakedrv {
+namespace {
+
+// EPERM: the target made itself undumpable (or changed credentials) and the
+// supervisor lacks CAP_SYS_PTRACE; callers refuse then rather than guess.
+Status AccessError(const char* what, int err) {
+  std::string m = std::string("cannot ") + what + " target memory: " + std::strerror(err);
+  return err == EPERM ? PermissionDeniedError(m) : UnavailableError(m);
+}
+
+}  // namespace
 
 Status ProcessMemory::Read(uint64_t address, std::span<uint8_t> out) {
   if (out.empty()) return OkStatus();
   iovec local{out.data(), out.size()};
   iovec remote{reinterpret_cast<void*>(address), out.size()};
   ssize_t n = process_vm_readv(pid_, &local, 1, &remote, 1, 0);
-  if (n != static_cast<ssize_t>(out.size())) {
-    return UnavailableError("cannot read target memory: " + std::string(std::strerror(errno)));
-  }
+  if (n != static_cast<ssize_t>(out.size())) return AccessError("read", n < 0 ? errno : EFAULT);
   return OkStatus();
 }
 
@@ -25,9 +33,7 @@ Status ProcessMemory::Write(uint64_t address, std::span<const uint8_t> bytes) {
   iovec local{const_cast<uint8_t*>(bytes.data()), bytes.size()};
   iovec remote{reinterpret_cast<void*>(address), bytes.size()};
   ssize_t n = process_vm_writev(pid_, &local, 1, &remote, 1, 0);
-  if (n != static_cast<ssize_t>(bytes.size())) {
-    return UnavailableError("cannot write target memory: " + std::string(std::strerror(errno)));
-  }
+  if (n != static_cast<ssize_t>(bytes.size())) return AccessError("write", n < 0 ? errno : EFAULT);
   return OkStatus();
 }
 
@@ -50,7 +56,7 @@ StatusOr<std::string> ProcessMemory::ReadString(uint64_t address, size_t max) {
     }
     address += chunk;
   }
-  return NotFoundError("string too long");
+  return OutOfRangeError("string too long");
 }
 
 }  // namespace nvprobe::fakedrv

@@ -20,7 +20,9 @@ class ProcessMemory : public TargetMemory {
   Status Read(uint64_t address, std::span<uint8_t> out) override;
   Status Write(uint64_t address, std::span<const uint8_t> bytes) override;
   bool StillValid() override;
-  // A NUL-terminated string of at most `max` bytes, read page by page.
+  // A NUL-terminated string of at most `max` bytes, read page by page. Errors:
+  // kPermissionDenied when the target cannot be inspected, kOutOfRange when the
+  // string is longer, kUnavailable when the memory is not readable.
   StatusOr<std::string> ReadString(uint64_t address, size_t max);
 
  private:

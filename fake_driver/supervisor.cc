@@ -17,6 +17,7 @@
 
 #include "fake_driver/exec_child.h"
 #include "fake_driver/fake_machine.h"
+#include "fake_driver/held_devices.h"
 #include "fake_driver/ioctl_replayer.h"
 #include "fake_driver/seccomp_policy.h"
 #include "fake_driver/syscall_emulator.h"
@@ -154,10 +155,22 @@ StatusOr<RunOutcome> Supervisor::Run(const std::vector<std::string>& argv) {
   StatusOr<Target> target = Launch(argv, *filter);
   if (!target.ok()) return target.status();
   UniqueFd listener(target->listener), pidfd(target->pidfd);
-  uint64_t wake = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
-  ioctl(listener.get(), SECCOMP_IOCTL_NOTIF_SET_FLAGS, wake);  // 6.6+; fine without
+  if (options_.sync_wake_up != RunOptions::SyncWakeUp::kOff) {
+    uint64_t wake = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
+    // 6.6+; correct without it, only slower.
+    if (ioctl(listener.get(), SECCOMP_IOCTL_NOTIF_SET_FLAGS, wake) != 0 &&
+        options_.sync_wake_up == RunOptions::SyncWakeUp::kOn) {
+      diag_ << "fakedrv: note: --sync-wake-up: this kernel lacks "
+               "SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (Linux 6.6+): "
+            << std::strerror(errno) << "; serving without it\n";
+    }
+  }
 
   IoctlReplayer replayer(trace_, diag_);
+  replayer.set_verbose(options_.verbose);
+  replayer.set_holds_device([&fake = **machine](int pid, const std::string& device) {
+    return ProcessHoldsDevice(pid, fake, device);
+  });
   SyscallEmulator emulator(**machine, replayer, listener.get());
   RunOutcome outcome;
   // Serve until the command has exited and no process of its tree is left under

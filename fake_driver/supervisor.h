@@ -18,6 +18,15 @@ namespace nvprobe::fakedrv {
 struct RunOptions {
   bool strict = false;
   std::string work_dir;  // where the fake machine's files are materialized
+  // Also log every served request with the recorded event (FILE:LINE) that answered
+  // it, so a failing check can show the requests involved.
+  bool verbose = false;
+  // SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (Linux 6.6+): the supervisor and the blocked
+  // caller hand the CPU to each other instead of waking through the scheduler.
+  // kAuto tries it quietly; kOn also says so when this kernel lacks it; kOff does
+  // without (to measure what it buys: bench/).
+  enum class SyncWakeUp { kAuto, kOn, kOff };
+  SyncWakeUp sync_wake_up = SyncWakeUp::kAuto;
 };
 
 struct RunOutcome {

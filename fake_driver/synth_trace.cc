@@ -239,22 +239,23 @@ void AddFiles(const Machine& m, const std::string& driver, Trace& t) {
 }
 
 void AddVersionEvents(Builder& b, const abi::Abi& abi, const std::string& driver) {
-  // QUERY ('2'): 530.30.02 on the kernel writes its version and succeeds; before, the
-  // same value is OVERRIDE, which returns the caller's buffer untouched.
+  // osapi.c:RmCheckApiVersion() sets reply = RECOGNIZED for every command. QUERY
+  // ('2'): 530.30.02 on, the kernel also writes its version; before, the same value
+  // is OVERRIDE, which succeeds and leaves the string untouched.
+  const uint64_t recognized = abi.FindConstant("NV_RM_API_VERSION_REPLY_RECOGNIZED").value_or(1);
   ArgBuffer q = b.Struct("nv_ioctl_rm_api_version_t");
   uint64_t query = '2';
   if (auto c = abi.FindConstant("NV_RM_API_VERSION_CMD_QUERY")) query = *c;
   Builder::SetIn(q, "cmd", query);
   q.out = q.in;
-  if (abi.semantics().version_query) {
-    Builder::SetOut(q, "reply", abi.FindConstant("NV_RM_API_VERSION_REPLY_RECOGNIZED").value_or(1));
-    Builder::SetOutString(q, "versionString", driver);
-  }
+  Builder::SetOut(q, "reply", recognized);
+  if (abi.semantics().version_query) Builder::SetOutString(q, "versionString", driver);
   b.Event("NV_ESC_CHECK_VERSION_STR", std::move(q));
   // STRICT with an empty string: a mismatch; the kernel's string comes back, EINVAL.
   ArgBuffer s = b.Struct("nv_ioctl_rm_api_version_t");
   Builder::SetIn(s, "cmd", abi.FindConstant("NV_RM_API_VERSION_CMD_STRICT").value_or(0));
   s.out = s.in;
+  Builder::SetOut(s, "reply", recognized);
   Builder::SetOutString(s, "versionString", driver);
   b.Event("NV_ESC_CHECK_VERSION_STR", std::move(s), -1, EINVAL);
 }

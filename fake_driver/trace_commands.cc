@@ -149,7 +149,7 @@ int ShowCommand(const abi::Registry& registry, const std::string& trace_path, st
   return kExitOk;
 }
 
-int RunCommand(const abi::Registry& registry, const std::string& trace_path, bool strict,
+int RunCommand(const abi::Registry& registry, const std::string& trace_path, RunOptions options,
                const std::string& log_path, const std::vector<std::string>& argv,
                std::ostream& err) {
   TraceLoad load;
@@ -162,17 +162,17 @@ int RunCommand(const abi::Registry& registry, const std::string& trace_path, boo
       return kExitError;
     }
   }
-  RunOptions options;
-  options.strict = strict;
-  const char* tmp = std::getenv("TMPDIR");
-  options.work_dir = tmp && *tmp ? tmp : "/tmp";
+  if (options.work_dir.empty()) {
+    const char* tmp = std::getenv("TMPDIR");
+    options.work_dir = tmp && *tmp ? tmp : "/tmp";
+  }
   Supervisor supervisor(load.trace, options, log_path.empty() ? err : log_file);
   StatusOr<RunOutcome> outcome = supervisor.Run(argv);
   if (!outcome.ok()) {
     err << "fakedrv: run: " << outcome.status().message() << "\n";
     return kExitSupervisorFailed;
   }
-  if (strict && outcome->unmatched > 0) {
+  if (options.strict && outcome->unmatched > 0) {
     err << "fakedrv: --strict: " << outcome->unmatched << " request(s) had no recorded answer\n";
     return kExitStrictUnmatched;
   }

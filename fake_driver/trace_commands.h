@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "abi/registry.h"
+#include "fake_driver/supervisor.h"
 #include "fake_driver/trace.h"
 
 namespace nvprobe::fakedrv {
@@ -16,7 +17,8 @@ inline constexpr int kExitStrictUnmatched = 120;
 // The supervisor could not start or serve the command.
 inline constexpr int kExitSupervisorFailed = 125;
 
-int RunCommand(const abi::Registry& registry, const std::string& trace_path, bool strict,
+// `options.work_dir` empty: $TMPDIR or /tmp.
+int RunCommand(const abi::Registry& registry, const std::string& trace_path, RunOptions options,
                const std::string& log_path, const std::vector<std::string>& argv,
                std::ostream& err);
 

@@ -78,11 +78,15 @@ TEST(FakedrvRunTest, RmAllocControlFreeWithRemappedHandles) {
   EXPECT_THAT(r.out, HasSubstr("client 0xcf000001\n"));  // assigned by the replay
   EXPECT_THAT(r.out, HasSubstr("device 0xabc00001 subdevice 0xabc00002 (handles kept)"));
   EXPECT_THAT(r.out, HasSubstr("sm version 0x900 (params pointer kept)"));
+  EXPECT_THAT(r.out, HasSubstr("wrong params size status 0x3a"));
   EXPECT_THAT(r.out, HasSubstr("unsupported control status 0x56"));
   EXPECT_THAT(r.out, HasSubstr("freed"));
-  // Exactly one diagnostic line, for the unsupported control.
+  // One diagnostic line each: the rule's answer, the unsupported control.
+  EXPECT_THAT(r.err, HasSubstr("answered by the release's rule"));
+  EXPECT_THAT(r.err, HasSubstr("NV_ERR_INVALID_PARAM_STRUCT"));
+  EXPECT_THAT(r.err, HasSubstr("unmatched request"));
   EXPECT_THAT(r.err, HasSubstr("NV2080_CTRL_CMD_GPU_GET_SHORT_NAME_STRING"));
-  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 2) << r.err;
 }
 
 TEST(FakedrvRunTest, StrictMakesUnmatchedRequestsADistinctExitStatus) {

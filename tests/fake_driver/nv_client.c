@@ -106,8 +106,15 @@ static int Rm(void) {
   c.hClient = client; c.hObject = sub; c.cmd = 0x20800101; c.params = (uintptr_t)&p; c.paramsSize = sizeof p;
   if (ioctl(fd, NV_IOCTL(0x2a, sizeof c), &c) != 0 || c.status != 0) return Fail("control");
   printf("sm version 0x%x (params pointer %s)\n", gi.data, c.params == (uintptr_t)&p ? "kept" : "CHANGED");
-  /* An unsupported command: ioctl succeeds, status NV_ERR_NOT_SUPPORTED. */
-  c.cmd = 0x20800111; c.status = 0;
+  /* The same control with a wrong paramsSize: the driver's own rule answers
+     NV_ERR_INVALID_PARAM_STRUCT (0x3a), recorded or not. */
+  c.paramsSize = sizeof p + 8; c.status = 0;
+  if (ioctl(fd, NV_IOCTL(0x2a, sizeof c), &c) != 0) return Fail("wrong params size");
+  printf("wrong params size status 0x%x\n", c.status);
+  /* An unrecorded command (GPU_GET_SHORT_NAME_STRING, 64-byte params): ioctl
+     succeeds, status NV_ERR_NOT_SUPPORTED. */
+  unsigned char short_name[64] = {0};
+  c.cmd = 0x20800111; c.status = 0; c.params = (uintptr_t)short_name; c.paramsSize = sizeof short_name;
   if (ioctl(fd, NV_IOCTL(0x2a, sizeof c), &c) != 0) return Fail("unsupported control");
   printf("unsupported control status 0x%x\n", c.status);
   struct nvos00 f = {client, 0, client, 0};

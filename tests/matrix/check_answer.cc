@@ -3,14 +3,17 @@
 // trace's expected answer (written by `fakedrv synth` from the machine description)
 // field by field. Every difference is printed; on failure the fakedrv diagnostics
 // (unanswered requests and their closest recorded events) and the `fakedrv show`
-// lines of the control/alloc requests involved follow.
+// decoding of the recorded events the run involved (served, or closest to an
+// unanswered request; `fakedrv run --verbose` names them) follow.
 //
 //   check_answer FAKEDRV NVPROBE TRACE EXPECTED MODE      MODE: fast | full | csv
 //
 // nvprobe runs with an empty $PATH (no host nvidia-smi).
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -100,6 +103,47 @@ void CompareJson(const Json& want, const Json& got, int status) {
   }
 }
 
+// The trace lines a diagnostics log names ("<- T:LINE" for a served request, "T:LINE"
+// for the closest recorded events of an unanswered one), in order of first mention.
+std::vector<int> LinesNamed(const std::string& log, const std::string& trace) {
+  std::vector<int> lines;
+  const std::string key = trace + ":";
+  for (size_t at = log.find(key); at != std::string::npos; at = log.find(key, at + 1)) {
+    int n = std::atoi(log.c_str() + at + key.size());
+    if (n > 0 && std::find(lines.begin(), lines.end(), n) == lines.end()) lines.push_back(n);
+  }
+  return lines;
+}
+
+// On failure: the requests this run involved, as `fakedrv show` decodes them (each
+// event's line and its nested buffers), and the diagnostics other than "served".
+void PrintInvolved(const std::string& fakedrv, const std::string& trace, const std::string& log) {
+  std::cout << "--- fakedrv diagnostics (unanswered and rule-answered requests) ---\n";
+  std::istringstream diag(log);
+  std::string line;
+  while (std::getline(diag, line))
+    if (line.find("fakedrv: served ") == std::string::npos) std::cout << line << "\n";
+  std::vector<int> wanted = LinesNamed(log, trace);
+  std::cout << "--- fakedrv show: the " << wanted.size() << " recorded event(s) involved ---\n";
+  Result show = Run(fakedrv + " show " + trace);
+  std::istringstream lines(show.out);
+  bool in_block = false;
+  int shown = 0;
+  constexpr int kMaxEvents = 60;
+  while (std::getline(lines, line)) {
+    if (!line.empty() && std::isdigit(static_cast<unsigned char>(line[0]))) {
+      int n = std::atoi(line.c_str());
+      in_block = std::find(wanted.begin(), wanted.end(), n) != wanted.end() && shown < kMaxEvents;
+      shown += in_block;
+    } else if (line.empty() || line[0] != ' ') {
+      in_block = false;
+    }
+    if (in_block) std::cout << line << "\n";
+  }
+  if (static_cast<int>(wanted.size()) > kMaxEvents)
+    std::cout << "... " << wanted.size() - kMaxEvents << " more\n";
+}
+
 std::string CsvLine(const Json& want, const Json& g) {
   auto s = [](const Json& v) { return v.is_null() ? std::string("[N/A]") : v.is_string() ? v.get<std::string>() : v.dump(); };
   std::string bus = s(g["pci_bus_id"]);
@@ -131,7 +175,7 @@ int main(int argc, char** argv) {
   // never answers.
   const std::string empty_path = Tmp("empty-path");
   std::filesystem::create_directories(empty_path);
-  std::string cmd = "env PATH=" + empty_path + " " + fakedrv + " run --strict --log " + log + " --trace " + trace + " -- " + nvprobe +
+  std::string cmd = "env PATH=" + empty_path + " " + fakedrv + " run --strict --verbose --log " + log + " --trace " + trace + " -- " + nvprobe +
                     " " + args;
   std::cout << "$ " << cmd << "\n";
   Result r = Run(cmd + " 2>" + Tmp("stderr"));
@@ -153,17 +197,6 @@ int main(int argc, char** argv) {
   std::cout << "FAIL: " << trace << " (" << mode << "): " << diffs.size() << " difference(s)\n";
   for (const std::string& d : diffs) std::cout << "  " << d << "\n";
   std::cout << "--- nvprobe stderr ---\n" << ReadFile(Tmp("stderr"));
-  std::cout << "--- fakedrv diagnostics ---\n" << ReadFile(log);
-  Result show = Run(fakedrv + " show " + trace);
-  std::cout << "--- fakedrv show (RM requests) ---\n";
-  std::istringstream lines(show.out);
-  std::string line;
-  int shown = 0;
-  while (std::getline(lines, line) && shown < 80) {
-    if (line.find("NV_ESC_") != std::string::npos || line.find("status") != std::string::npos) {
-      std::cout << line << "\n";
-      ++shown;
-    }
-  }
+  PrintInvolved(fakedrv, trace, ReadFile(log));
   return 1;
 }

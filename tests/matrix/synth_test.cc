@@ -44,12 +44,21 @@ std::string VersionString(const Trace& t, const std::vector<uint8_t>& bytes) {
   return abi::StructReader::Make(l, bytes).value().GetString("versionString").value();
 }
 
-TEST(SynthTest, Pre530QueryIsANoOpAndStrictCarriesTheVersion) {
+uint64_t Reply(const Trace& t, const std::vector<uint8_t>& bytes) {
+  const abi::StructLayout& l = *t.abi->Struct("nv_ioctl_rm_api_version_t").value();
+  return abi::StructReader::Make(l, bytes).value().Get<uint32_t>("reply").value();
+}
+
+TEST(SynthTest, Pre530QueryIsOverrideAndStrictCarriesTheVersion) {
   Trace t = Synth(H100(), "525.147.05");
   auto v = Events(t, "NV_ESC_CHECK_VERSION_STR");
   ASSERT_EQ(v.size(), 2u);
   EXPECT_EQ(v[0]->ret, 0);
-  EXPECT_EQ(v[0]->args.out, v[0]->args.in);  // OVERRIDE: the caller's buffer back
+  // OVERRIDE: reply RECOGNIZED (osapi.c:RmCheckApiVersion() sets it for every
+  // command), the string as the caller left it.
+  EXPECT_EQ(Reply(t, v[0]->args.out), 1u);
+  EXPECT_EQ(VersionString(t, v[0]->args.out), "");
+  EXPECT_EQ(Reply(t, v[1]->args.out), 1u);
   EXPECT_EQ(v[1]->ret, -1);
   EXPECT_EQ(v[1]->err, EINVAL);
   EXPECT_EQ(VersionString(t, v[1]->args.out), "525.147.05");
