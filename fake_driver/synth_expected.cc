@@ -35,12 +35,33 @@ Json Source(const char* name, bool ok, bool skipped = false) {
   return Json{{"source", name}, {"ok", ok}, {"skipped", skipped}};
 }
 
+// What a failed request leaves in nvprobe's message: the RM status's name, or the
+// ioctl failure.
+std::string Failure(const MachineFaults& f, const std::string& escape, const std::string& status) {
+  return f.ErrnoOf(escape) ? "ioctl failed" : status;
+}
+
 Json Mode(const Machine& m, const std::string& driver, const abi::Abi& abi, bool full) {
+  using FileState = MachineFaults::FileState;
   const MachineFaults& f = m.faults;
-  const bool ioctl = m.HasKernelDriver() && f.ctl_open_errno == 0;
   const uint64_t max_devices = 32;  // NV_MAX_DEVICES in every release 515..595
-  const bool cards = ioctl && m.gpus.size() <= max_devices;
-  const bool files_versions = !f.no_driver_files;  // sysfs and procfs versions
+  // How far the ioctl path gets: the node opens, the version comes back, the cards.
+  const bool ctl_open = m.HasKernelDriver() && f.ctl_open_errno == 0;
+  const bool version_ok = ctl_open && !f.ErrnoOf("NV_ESC_CHECK_VERSION_STR");
+  const bool cards = version_ok && !f.ErrnoOf("NV_ESC_CARD_INFO") && m.gpus.size() <= max_devices;
+  const bool client = !f.ErrnoOf("NV_ESC_RM_ALLOC") && !f.alloc_status.count("NV01_ROOT_CLIENT");
+  auto control_fails = [&](const std::string& cmd) {
+    return f.ErrnoOf("NV_ESC_RM_CONTROL") || f.control_status.count(cmd);
+  };
+  auto control_failure = [&](const std::string& cmd) {
+    auto it = f.control_status.find(cmd);
+    return Failure(f, "NV_ESC_RM_CONTROL", it == f.control_status.end() ? "" : it->second);
+  };
+  // The driver's files: each version file counts when present and readable.
+  const bool proc_ok = !f.no_driver_files && !f.garbled_proc_version &&
+                       f.StateOf("/proc/driver/nvidia/version") == FileState::kOk;
+  const bool sys_ok = !f.no_driver_files && f.StateOf("/sys/module/nvidia/version") == FileState::kOk;
+  const bool files_versions = proc_ok || sys_ok;
   Json out;
   Json sources = Json::array();
   Json warnings = Json::array();
@@ -48,34 +69,36 @@ Json Mode(const Machine& m, const std::string& driver, const abi::Abi& abi, bool
   // Driver version: ioctl > files.
   std::optional<std::string> version;
   std::string source;
-  if (ioctl) {
+  if (version_ok) {
     version = driver;
     source = "ioctl";
   } else if (files_versions) {
     version = f.files_version.value_or(driver);
     source = "files";
   }
-  // The GPUs the Linux side can see: none on WSL2 or without a driver (no sysfs entry
-  // in the fake either).
+  // The GPUs the Linux side can see: sysfs lists them unless this is WSL2.
   const std::vector<MachineGpu> none;
-  const std::vector<MachineGpu>& visible = m.HasKernelDriver() ? m.gpus : none;
-  out["exit_status"] =
-      version || !visible.empty() ? 0 : (m.HasKernelDriver() && f.ctl_open_errno == EACCES ? 1 : 3);
+  const std::vector<MachineGpu>& visible = m.GpusOnPci() ? m.gpus : none;
+  // Nothing found: a driver that would not answer is an error, no driver is 3.
+  const bool unreadable = m.HasKernelDriver() &&
+                          ((f.ctl_open_errno == EACCES || f.ctl_open_errno == EPERM) ||
+                           (ctl_open && !version_ok));
+  out["exit_status"] = version || !visible.empty() ? 0 : unreadable ? 1 : 3;
   out["driver"] = {{"version", version ? Json(*version) : Json(nullptr)},
                    {"source", version ? Json(source) : Json(nullptr)},
                    {"cuda", version ? Json(CudaLevelOf(*version)) : Json(nullptr)},
-                   {"abi_release", ioctl ? Json(driver) : Json(nullptr)}};
+                   {"abi_release", version_ok ? Json(driver) : Json(nullptr)}};
   out["platform"] = m.platform == "wsl2" ? "wsl2" : "linux";
 
   // Which GPUs the full path completes (open and both allocations succeed).
   auto full_ok = [&](const MachineGpu& g) {
-    return full && cards && !f.gpu_open_errno.count(g.minor) &&
+    return full && cards && client && !f.gpu_open_errno.count(g.minor) &&
            !f.alloc_status.count("NV01_DEVICE_0") && !f.alloc_status.count("NV20_SUBDEVICE_0");
   };
   size_t full_done = 0;
   for (const MachineGpu& g : visible) full_done += full_ok(g);
 
-  sources.push_back(Source("ioctl", ioctl));
+  sources.push_back(Source("ioctl", version_ok));
   if (full && cards && !visible.empty()) sources.push_back(Source("ioctl-full", full_done > 0));
   bool files_gpus = !visible.empty();  // sysfs lists them even in containers
   sources.push_back(Source("files", files_versions || files_gpus));
@@ -88,22 +111,31 @@ Json Mode(const Machine& m, const std::string& driver, const abi::Abi& abi, bool
     for (size_t i = 0; i < visible.size(); ++i) {
       const MachineGpu& g = visible[i];
       const bool fullg = full_ok(g);
-      const bool procfs = !f.no_driver_files;  // /proc/driver/nvidia/gpus/*/information
+      const std::string sysfs = "/sys/bus/pci/devices/" + g.BusId() + "/";
+      // /proc/driver/nvidia/gpus/*/information, read and parsed.
+      const bool procfs = !f.no_driver_files &&
+          f.StateOf("/proc/driver/nvidia/gpus/" + g.BusId() + "/information") == FileState::kOk;
+      const bool sys_subsystem = f.StateOf(sysfs + "subsystem_vendor") == FileState::kOk &&
+                                 f.StateOf(sysfs + "subsystem_device") == FileState::kOk;
+      const bool sys_revision = f.StateOf(sysfs + "revision") == FileState::kOk;
+      const bool rm_pci = fullg && !control_fails("NV2080_CTRL_CMD_BUS_GET_PCI_INFO");
       Json j;
       j["index"] = i;
       j["pci_bus_id"] = g.BusId();
       j["pci_vendor_id"] = "0x10de";
       j["pci_device_id"] = Hex(g.device_id, 4);
-      j["pci_subsystem_id"] = Hex(g.subsystem_id, 8);  // BUS_GET_PCI_INFO or sysfs
-      j["pci_revision_id"] = Hex(g.revision_id, 2);
-      j["name"] = fullg || procfs ? Json(g.name) : Json(nullptr);
-      j["uuid"] = fullg || procfs ? Json(g.uuid) : Json(nullptr);
+      j["pci_subsystem_id"] = rm_pci || sys_subsystem ? Json(Hex(g.subsystem_id, 8)) : Json(nullptr);
+      j["pci_revision_id"] = rm_pci || sys_revision ? Json(Hex(g.revision_id, 2)) : Json(nullptr);
+      const bool rm_name = fullg && !control_fails("NV2080_CTRL_CMD_GPU_GET_NAME_STRING");
+      const bool rm_uuid = fullg && !control_fails("NV2080_CTRL_CMD_GPU_GET_GID_INFO");
+      j["name"] = rm_name || procfs ? Json(g.name) : Json(nullptr);
+      j["uuid"] = rm_uuid || procfs ? Json(g.uuid) : Json(nullptr);
       j["architecture"] = g.architecture;
       j["chip"] = g.chip;
       j["compute_capability"] = g.ComputeCapability();
       // A failed control leaves its field to the other sources (PCI table; none for memory).
-      const bool sm = fullg && !f.control_status.count("NV2080_CTRL_CMD_GPU_GET_INFO");
-      const bool fb = fullg && !f.control_status.count("NV2080_CTRL_CMD_FB_GET_INFO");
+      const bool sm = fullg && !control_fails("NV2080_CTRL_CMD_GPU_GET_INFO");
+      const bool fb = fullg && !control_fails("NV2080_CTRL_CMD_FB_GET_INFO");
       j["compute_capability_source"] = sm ? "sm_version" : "pci_table";
       j["memory_mib"] = fb ? Json(g.memory_mib) : Json(nullptr);
       // The minor comes from card info, or from procfs when the files list the GPUs.
@@ -115,27 +147,56 @@ Json Mode(const Machine& m, const std::string& driver, const abi::Abi& abi, bool
   out["gpus"] = std::move(gpus);
   out["sources"] = std::move(sources);
 
-  if (f.files_version && ioctl && files_versions && *f.files_version != driver) {
-    warnings.push_back("/sys/module/nvidia/version says " + *f.files_version);
-    if (!f.garbled_proc_version)
-      warnings.push_back("/proc/driver/nvidia/version says " + *f.files_version);
-  }
-  // The release's headers may not name a GPU's architecture yet (e.g. GH100 before
-  // 520): the full path then keeps the PCI table's and says so.
-  for (const MachineGpu& g : visible) {
-    if (full_ok(g) && !abi.NameOf(g.arch, {"NV2080_CTRL_MC_ARCH_INFO_ARCHITECTURE_"}))
-      warnings.push_back("GPU " + g.BusId() + ": NV2080_CTRL_MC_GET_ARCH_INFO_PARAMS.architecture " +
-                         Hex(g.arch, 1) + " is unknown");
+  if (f.files_version && version_ok && *f.files_version != driver) {
+    if (sys_ok) warnings.push_back("/sys/module/nvidia/version says " + *f.files_version);
+    if (proc_ok) warnings.push_back("/proc/driver/nvidia/version says " + *f.files_version);
   }
   for (const MachineGpu& g : visible) {
     if (!full_ok(g)) continue;
-    for (const auto& [cmd, status] : f.control_status) {
-      std::string what = cmd == "NV2080_CTRL_CMD_GPU_GET_INFO" ? "SM version" : "memory";
-      warnings.push_back("GPU " + g.BusId() + ": " + what + ": " + cmd + ": " + status);
+    const std::string gpu = "GPU " + g.BusId() + ": ";
+    // The release's headers may not name a GPU's architecture yet (e.g. GH100 before
+    // 520): the full path then keeps the PCI table's and says so.
+    if (!control_fails("NV2080_CTRL_CMD_MC_GET_ARCH_INFO") &&
+        !abi.NameOf(g.arch, {"NV2080_CTRL_MC_ARCH_INFO_ARCHITECTURE_"}))
+      warnings.push_back(gpu + "NV2080_CTRL_MC_GET_ARCH_INFO_PARAMS.architecture " + Hex(g.arch, 1) +
+                         " is unknown");
+    // One warning per failed control (probe/full_path.cc names them so).
+    const std::pair<const char*, const char*> kControls[] = {
+        {"NV0000_CTRL_CMD_GPU_GET_ID_INFO_V2", "device instance unknown ("},
+        {"NV2080_CTRL_CMD_GPU_GET_INFO", "SM version: "},
+        {"NV2080_CTRL_CMD_MC_GET_ARCH_INFO", ""},
+        {"NV2080_CTRL_CMD_GPU_GET_NAME_STRING", ""},
+        {"NV2080_CTRL_CMD_GPU_GET_GID_INFO", ""},
+        {"NV2080_CTRL_CMD_FB_GET_INFO", "memory: "},
+        {"NV2080_CTRL_CMD_BUS_GET_PCI_INFO", ""}};
+    for (const auto& [cmd, what] : kControls)
+      if (control_fails(cmd))
+        warnings.push_back(gpu + what + cmd + ": " + control_failure(cmd));
+    // Failed frees: the subdevice's, then the device's (the client's is not reported).
+    if (f.ErrnoOf("NV_ESC_RM_FREE")) {
+      const size_t i = static_cast<size_t>(&g - visible.data());
+      const uint32_t h_device = 0x5c000000 + 2 * static_cast<uint32_t>(i) + 1;
+      warnings.push_back("free " + Hex(h_device + 1, 1) + ": ioctl failed");
+      warnings.push_back("free " + Hex(h_device, 1) + ": ioctl failed");
     }
   }
-  if (f.garbled_proc_version && files_versions)
+  // A version file that is there but says nothing readable.
+  if (!f.no_driver_files && (f.garbled_proc_version ||
+                             f.StateOf("/proc/driver/nvidia/version") == FileState::kGarbled))
     warnings.push_back("/proc/driver/nvidia/version: no version");
+  if (!f.no_driver_files && f.StateOf("/sys/module/nvidia/version") == FileState::kGarbled)
+    warnings.push_back("/sys/module/nvidia/version does not hold a version");
+  for (const MachineGpu& g : visible) {
+    const std::string info = "/proc/driver/nvidia/gpus/" + g.BusId() + "/information";
+    if (!f.no_driver_files && f.StateOf(info) == FileState::kMissing)
+      warnings.push_back("files: open " + info);
+    if (!f.no_driver_files && f.StateOf(info) == FileState::kGarbled)
+      warnings.push_back(info + " holds non-text bytes; ignored");
+    for (const char* file : kFaultablePciFiles) {
+      const std::string path = "/sys/bus/pci/devices/" + g.BusId() + "/" + file;
+      if (f.StateOf(path) == FileState::kGarbled) warnings.push_back(path + " is not a hex number");
+    }
+  }
   out["warnings"] = std::move(warnings);
   return out;
 }

@@ -15,6 +15,35 @@ constexpr std::pair<const char*, int> kErrnos[] = {
     {"EACCES", EACCES}, {"EBUSY", EBUSY}, {"ENODEV", ENODEV}, {"EINVAL", EINVAL},
 };
 
+template <size_t N>
+bool OneOf(const std::string& s, const char* const (&names)[N]) {
+  for (const char* n : names)
+    if (s == n) return true;
+  return false;
+}
+
+template <size_t N>
+std::string List(const char* const (&names)[N]) {
+  std::string out;
+  for (const char* n : names) out += (out.empty() ? "" : ", ") + std::string(n);
+  return out;
+}
+
+// A file fault must name a file the synthesized trace has and whose loss the
+// expected answer models.
+Status CheckFaultFile(const std::string& path, const std::vector<MachineGpu>& gpus,
+                      const std::string& where) {
+  if (path == "/proc/driver/nvidia/version" || path == "/sys/module/nvidia/version") return OkStatus();
+  for (const MachineGpu& g : gpus) {
+    if (path == "/proc/driver/nvidia/gpus/" + g.BusId() + "/information") return OkStatus();
+    for (const char* f : kFaultablePciFiles)
+      if (path == "/sys/bus/pci/devices/" + g.BusId() + "/" + f) return OkStatus();
+  }
+  return InvalidArgumentError(where + ": \"" + path +
+                              "\" is not a file whose loss is modelled (the driver's version files, "
+                              "a GPU's procfs information, or its sysfs subsystem/revision)");
+}
+
 StatusOr<uint64_t> HexField(const Json& j, const std::string& key, uint64_t max,
                             const std::string& where) {
   if (!j.contains(key) || !j[key].is_string())
@@ -127,6 +156,9 @@ StatusOr<MachineFaults> ParseFaults(const Json& j) {
     } else if (key == "alloc_status") {
       if (!v.is_object()) return InvalidArgumentError("faults.alloc_status: not {class: status}");
       for (const auto& [cls, st] : v.items()) {
+        if (!OneOf(cls, kFaultableClasses))
+          return InvalidArgumentError("faults.alloc_status." + cls + ": not a class nvprobe allocates (" +
+                                      List(kFaultableClasses) + ")");
         if (!st.is_string() || st.get<std::string>().rfind("NV_ERR_", 0) != 0)
           return InvalidArgumentError("faults.alloc_status." + cls + ": not an NV_ERR_* name");
         f.alloc_status[cls] = st.get<std::string>();
@@ -134,14 +166,28 @@ StatusOr<MachineFaults> ParseFaults(const Json& j) {
     } else if (key == "control_status") {
       if (!v.is_object()) return InvalidArgumentError("faults.control_status: not {command: status}");
       for (const auto& [cmd, st] : v.items()) {
-        bool known = false;
-        for (const char* c : kFaultableControls) known |= cmd == c;
-        if (!known)
+        if (!OneOf(cmd, kFaultableControls))
           return InvalidArgumentError("faults.control_status." + cmd +
-                                      ": not a command the expected answer models");
+                                      ": not a control nvprobe issues (" + List(kFaultableControls) + ")");
         if (!st.is_string() || st.get<std::string>().rfind("NV_ERR_", 0) != 0)
           return InvalidArgumentError("faults.control_status." + cmd + ": not an NV_ERR_* name");
         f.control_status[cmd] = st.get<std::string>();
+      }
+    } else if (key == "ioctl_errno") {
+      if (!v.is_object()) return InvalidArgumentError("faults.ioctl_errno: not {escape: errno}");
+      for (const auto& [esc, e] : v.items()) {
+        if (!OneOf(esc, kFaultableEscapes))
+          return InvalidArgumentError("faults.ioctl_errno." + esc + ": not an escape nvprobe uses (" +
+                                      List(kFaultableEscapes) + ")");
+        int err = e.is_string() ? ErrnoFromName(e.get<std::string>()) : 0;
+        if (err == 0) return InvalidArgumentError("faults.ioctl_errno." + esc + ": not an errno name");
+        f.ioctl_errno[esc] = err;
+      }
+    } else if (key == "missing_files" || key == "garbled_files") {
+      if (!v.is_array()) return InvalidArgumentError("faults." + key + ": not an array of paths");
+      for (const Json& p : v) {
+        if (!p.is_string()) return InvalidArgumentError("faults." + key + ": not an array of paths");
+        (key == "missing_files" ? f.missing_files : f.garbled_files).push_back(p.get<std::string>());
       }
     } else {
       return InvalidArgumentError("faults." + key + ": unknown fault");
@@ -160,6 +206,19 @@ std::string MachineGpu::BusId() const {
 
 std::string MachineGpu::ComputeCapability() const {
   return std::to_string(sm_version >> 8) + "." + std::to_string(sm_version & 0xff);
+}
+
+MachineFaults::FileState MachineFaults::StateOf(const std::string& path) const {
+  for (const std::string& p : missing_files)
+    if (p == path) return FileState::kMissing;
+  for (const std::string& p : garbled_files)
+    if (p == path) return FileState::kGarbled;
+  return FileState::kOk;
+}
+
+int MachineFaults::ErrnoOf(const std::string& escape) const {
+  auto it = ioctl_errno.find(escape);
+  return it == ioctl_errno.end() ? 0 : it->second;
 }
 
 int ErrnoFromName(const std::string& name) {
@@ -210,6 +269,12 @@ StatusOr<Machine> ParseMachine(const Json& j) {
     m.faults = std::move(f);
   }
   if (m.platform != "bare-metal") m.faults.no_driver_files = true;
+  for (size_t i = 0; i < m.faults.missing_files.size(); ++i)
+    NVPROBE_RETURN_IF_ERROR(CheckFaultFile(m.faults.missing_files[i], m.gpus,
+                                           "faults.missing_files[" + std::to_string(i) + "]"));
+  for (size_t i = 0; i < m.faults.garbled_files.size(); ++i)
+    NVPROBE_RETURN_IF_ERROR(CheckFaultFile(m.faults.garbled_files[i], m.gpus,
+                                           "faults.garbled_files[" + std::to_string(i) + "]"));
   return m;
 }
 

@@ -33,7 +33,9 @@ struct MachineGpu {
   std::string ComputeCapability() const;  // "9.0"
 };
 
-// Faults injected on top of the machine.
+// Faults injected on top of the machine. Each one's effect on nvprobe's answer is
+// modelled by the expected answer (synth_expected.cc), so only faults on requests
+// and files nvprobe uses are accepted.
 struct MachineFaults {
   int ctl_open_errno = 0;                 // opening /dev/nvidiactl fails so
   std::map<uint32_t, int> gpu_open_errno;  // by minor: opening /dev/nvidiaN fails so
@@ -41,9 +43,15 @@ struct MachineFaults {
   std::optional<std::string> files_version;  // procfs/sysfs report this version instead
   bool garbled_proc_version = false;      // /proc/driver/nvidia/version is not text
   std::map<std::string, std::string> alloc_status;  // class name -> NV_ERR_* name
-  // Control command -> NV_ERR_* name; only the commands whose effect on nvprobe's
-  // answer the expected answer models (kFaultableControls).
-  std::map<std::string, std::string> control_status;
+  std::map<std::string, std::string> control_status;  // control command -> NV_ERR_* name
+  std::map<std::string, int> ioctl_errno;  // escape name -> errno of every such ioctl
+  std::vector<std::string> missing_files;  // these files do not exist
+  std::vector<std::string> garbled_files;  // these files hold non-text bytes
+
+  enum class FileState { kOk, kMissing, kGarbled };
+  FileState StateOf(const std::string& path) const;
+  // The errno of `escape`'s ioctls, 0 when they succeed.
+  int ErrnoOf(const std::string& escape) const;
 };
 
 struct Machine {
@@ -56,6 +64,9 @@ struct Machine {
 
   // A Linux NVIDIA kernel driver answers on /dev/nvidiactl (not WSL2, not no-driver).
   bool HasKernelDriver() const { return platform == "bare-metal" || platform == "container"; }
+  // The GPUs appear in sysfs as PCI devices: everywhere but WSL2 (a GPU without its
+  // driver included).
+  bool GpusOnPci() const { return platform != "wsl2"; }
 };
 
 // Parses and checks a description; errors name the offending key.
@@ -65,8 +76,20 @@ StatusOr<Machine> LoadMachine(const std::string& path);
 // EACCES, ENOENT, EPERM, ... -> errno; 0 when unknown.
 int ErrnoFromName(const std::string& name);
 
-inline constexpr const char* kFaultableControls[] = {"NV2080_CTRL_CMD_GPU_GET_INFO",
-                                                     "NV2080_CTRL_CMD_FB_GET_INFO"};
+// What the fault keys may name: nvprobe's requests.
+inline constexpr const char* kFaultableControls[] = {
+    "NV0000_CTRL_CMD_GPU_GET_ID_INFO_V2", "NV2080_CTRL_CMD_GPU_GET_INFO",
+    "NV2080_CTRL_CMD_MC_GET_ARCH_INFO",   "NV2080_CTRL_CMD_GPU_GET_NAME_STRING",
+    "NV2080_CTRL_CMD_GPU_GET_GID_INFO",   "NV2080_CTRL_CMD_FB_GET_INFO",
+    "NV2080_CTRL_CMD_BUS_GET_PCI_INFO"};
+inline constexpr const char* kFaultableClasses[] = {"NV01_ROOT_CLIENT", "NV01_DEVICE_0",
+                                                    "NV20_SUBDEVICE_0"};
+inline constexpr const char* kFaultableEscapes[] = {
+    "NV_ESC_CHECK_VERSION_STR", "NV_ESC_CARD_INFO", "NV_ESC_RM_ALLOC", "NV_ESC_RM_CONTROL",
+    "NV_ESC_RM_FREE"};
+// Per-GPU files (after /sys/bus/pci/devices/<bus>/) whose loss is modelled.
+inline constexpr const char* kFaultablePciFiles[] = {"subsystem_vendor", "subsystem_device",
+                                                     "revision"};
 
 }  // namespace nvprobe::fakedrv
 

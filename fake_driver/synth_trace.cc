@@ -38,7 +38,8 @@ constexpr uint32_t kDeviceHandleBase = 0x5c000000;
 
 class Builder {
  public:
-  Builder(const abi::Abi& abi, Trace& trace) : abi_(abi), trace_(trace) {}
+  Builder(const abi::Abi& abi, Trace& trace, const MachineFaults& faults)
+      : abi_(abi), trace_(trace), faults_(faults) {}
 
   uint64_t C(std::string_view name) const { return Must(abi_.Constant(name), "constant"); }
 
@@ -64,6 +65,11 @@ class Builder {
     Must(w.SetString(field, s), std::string(field));
   }
   static bool Has(const ArgBuffer& b, std::string_view field) { return b.layout->Find(field) != nullptr; }
+  // Output = input, all the way down: the driver wrote nothing.
+  static void ResetOutput(ArgBuffer& b) {
+    b.out = b.in;
+    for (ArgBuffer& n : b.nested) ResetOutput(n);
+  }
 
   uint32_t Request(std::string_view escape, size_t size) const {
     uint64_t nr = C(escape);
@@ -77,6 +83,12 @@ class Builder {
     e.device = "/dev/nvidiactl";
     e.request = Request(escape, args.in.size());
     if (args.out.empty()) args.out = args.in;
+    if (int fault = faults_.ErrnoOf(std::string(escape)); fault != 0) {
+      // The ioctl_errno fault: the call fails before the driver writes anything.
+      ret = -1;
+      err = fault;
+      ResetOutput(args);
+    }
     e.args = std::move(args);
     e.ret = ret;
     e.err = err;
@@ -115,8 +127,15 @@ class Builder {
     Event("NV_ESC_RM_FREE", std::move(f));
   }
 
-  // NVOS54 control `cmd` on `object`, params in/out as given.
-  void Control(uint32_t object, std::string_view cmd, ArgBuffer params, uint32_t status = 0) {
+  // NVOS54 control `cmd` on `object`, params in/out as given; a control_status fault
+  // replaces the answer with its status and no data.
+  void Control(uint32_t object, std::string_view cmd, ArgBuffer params) {
+    uint32_t status = 0;
+    if (auto it = faults_.control_status.find(std::string(cmd)); it != faults_.control_status.end()) {
+      status = static_cast<uint32_t>(C(it->second));
+      if (params.out.empty()) params.out = params.in;
+      ResetOutput(params);
+    }
     ArgBuffer c = Struct("NVOS54_PARAMETERS");
     SetIn(c, "hClient", kClient);
     SetIn(c, "hObject", object);
@@ -134,26 +153,45 @@ class Builder {
   // A V1 GET_INFO control with one {index, data} pair in a nested list.
   void InfoControl(uint32_t object, std::string_view cmd, std::string_view params_struct,
                    std::string_view size_field, std::string_view list_field,
-                   std::string_view element, std::string_view index, uint32_t data,
-                   uint32_t status) {
+                   std::string_view element, std::string_view index, uint32_t data) {
     ArgBuffer p = Struct(params_struct);
     SetIn(p, size_field, 1);
     SetIn(p, list_field, kListAddress);
     ArgBuffer e = Struct(element, std::string(list_field));
     SetIn(e, "index", C(index));
     e.out = e.in;
-    if (status == 0) SetOut(e, "data", data);
+    SetOut(e, "data", data);
     p.out = p.in;
     p.nested.push_back(std::move(e));
-    Control(object, cmd, std::move(p), status);
+    Control(object, cmd, std::move(p));
+  }
+
+  // The RM status an allocation_status fault gives `cls`, 0 for none.
+  uint32_t AllocStatus(const std::string& cls) const {
+    auto it = faults_.alloc_status.find(cls);
+    return it == faults_.alloc_status.end() ? 0 : static_cast<uint32_t>(C(it->second));
   }
 
  private:
   const abi::Abi& abi_;
   Trace& trace_;
+  const MachineFaults& faults_;
 };
 
-void AddFile(Trace& t, std::string path, std::string content) {
+void AddNode(Trace& t, std::string path, NodeType type, uint32_t minor = 0, uint32_t mode = 0,
+             int open_errno = 0, uint32_t major = 195);
+
+// Not text: nvprobe must notice rather than parse it.
+const std::string kGarbled = std::string("\x01\x7f", 2) + "garbled\n";  // JSON needs UTF-8
+
+void AddFile(Trace& t, std::string path, std::string content, const MachineFaults* faults = nullptr) {
+  if (faults != nullptr) {
+    switch (faults->StateOf(path)) {
+      case MachineFaults::FileState::kMissing: return AddNode(t, std::move(path), NodeType::kAbsent);
+      case MachineFaults::FileState::kGarbled: content = kGarbled; break;
+      case MachineFaults::FileState::kOk: break;
+    }
+  }
   FileNode f;
   f.path = std::move(path);
   f.type = NodeType::kFile;
@@ -161,8 +199,8 @@ void AddFile(Trace& t, std::string path, std::string content) {
   t.files.push_back(std::move(f));
 }
 
-void AddNode(Trace& t, std::string path, NodeType type, uint32_t minor = 0, uint32_t mode = 0,
-             int open_errno = 0, uint32_t major = 195) {
+void AddNode(Trace& t, std::string path, NodeType type, uint32_t minor, uint32_t mode,
+             int open_errno, uint32_t major) {
   FileNode f;
   f.path = std::move(path);
   f.type = type;
@@ -213,27 +251,34 @@ void AddFiles(const Machine& m, const std::string& driver, Trace& t) {
       AddFile(t, "/proc/driver/nvidia/version",
               "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  " + files_version +
                   "  Release Build  (fakedrv@synth)  Thu Jan  1 00:00:00 UTC 1970\n"
-                  "GCC version:  gcc version 12.3.0 (Ubuntu 12.3.0-1ubuntu1~22.04) \n");
+                  "GCC version:  gcc version 12.3.0 (Ubuntu 12.3.0-1ubuntu1~22.04) \n",
+              &f);
     }
-    AddFile(t, "/sys/module/nvidia/version", files_version + "\n");
+    AddFile(t, "/sys/module/nvidia/version", files_version + "\n", &f);
     AddNode(t, "/proc/driver/nvidia/gpus", NodeType::kDir);
     for (const MachineGpu& g : m.gpus) {
+      const std::string dir = "/proc/driver/nvidia/gpus/" + g.BusId();
+      // The GPU's directory exists even when its information file does not.
+      if (f.StateOf(dir + "/information") == MachineFaults::FileState::kMissing)
+        AddNode(t, dir, NodeType::kDir);
       // nv-procfs.c:nv_procfs_read_gpu_info(), the lines nvprobe and people read.
-      AddFile(t, "/proc/driver/nvidia/gpus/" + g.BusId() + "/information",
+      AddFile(t, dir + "/information",
               "Model: \t\t " + g.name + "\nGPU UUID: \t " + g.uuid +
                   "\nBus Type: \t PCIe\nBus Location: \t " + g.BusId() +
-                  "\nDevice Minor: \t " + std::to_string(g.minor) + "\nGPU Excluded:\t No\n");
+                  "\nDevice Minor: \t " + std::to_string(g.minor) + "\nGPU Excluded:\t No\n",
+              &f);
     }
   }
-  // sysfs PCI devices: present in containers too (sysfs is the host's).
+  // sysfs PCI devices: present in containers too (sysfs is the host's), and for a
+  // GPU whose driver is not loaded.
   AddNode(t, "/sys/bus/pci/devices", NodeType::kDir);
-  for (const MachineGpu& g : m.HasKernelDriver() ? m.gpus : std::vector<MachineGpu>{}) {
+  for (const MachineGpu& g : m.GpusOnPci() ? m.gpus : std::vector<MachineGpu>{}) {
     std::string base = "/sys/bus/pci/devices/" + g.BusId() + "/";
     AddFile(t, base + "vendor", "0x10de\n");
     AddFile(t, base + "device", Hex(g.device_id, 4) + "\n");
-    AddFile(t, base + "subsystem_vendor", Hex(g.subsystem_id & 0xffff, 4) + "\n");
-    AddFile(t, base + "subsystem_device", Hex(g.subsystem_id >> 16, 4) + "\n");
-    AddFile(t, base + "revision", Hex(g.revision_id, 2) + "\n");
+    AddFile(t, base + "subsystem_vendor", Hex(g.subsystem_id & 0xffff, 4) + "\n", &f);
+    AddFile(t, base + "subsystem_device", Hex(g.subsystem_id >> 16, 4) + "\n", &f);
+    AddFile(t, base + "revision", Hex(g.revision_id, 2) + "\n", &f);
     AddFile(t, base + "class", Hex(g.pci_class, 6) + "\n");
   }
 }
@@ -287,9 +332,13 @@ void AddCardInfo(Builder& b, const Machine& m) {
 
 void AddFullPath(Builder& b, const Machine& m) {
   const MachineFaults& f = m.faults;
+  // nvprobe gets here only with the version and the card list.
+  if (f.ErrnoOf("NV_ESC_CHECK_VERSION_STR") || f.ErrnoOf("NV_ESC_CARD_INFO")) return;
   // Card info failed (more GPUs than entries): nvprobe has no GPU to look at.
   if (m.gpus.size() > b.C("NV_MAX_DEVICES")) return;
-  b.Alloc(0, 0, "NV01_ROOT_CLIENT", nullptr, kClient, 0);
+  const uint32_t root_status = b.AllocStatus("NV01_ROOT_CLIENT");
+  b.Alloc(0, 0, "NV01_ROOT_CLIENT", nullptr, root_status == 0 ? kClient : 0, root_status);
+  if (root_status != 0 || f.ErrnoOf("NV_ESC_RM_ALLOC")) return;  // no client, no more
   for (size_t i = 0; i < m.gpus.size(); ++i) {
     const MachineGpu& g = m.gpus[i];
     if (f.gpu_open_errno.count(g.minor)) continue;  // nvprobe stops at the open
@@ -303,28 +352,19 @@ void AddFullPath(Builder& b, const Machine& m) {
 
     const uint32_t h_device = kDeviceHandleBase + 2 * static_cast<uint32_t>(i) + 1;
     const uint32_t h_sub = h_device + 1;
-    auto status_of = [&](const std::string& cls) -> uint32_t {
-      auto it = f.alloc_status.find(cls);
-      return it == f.alloc_status.end() ? 0 : static_cast<uint32_t>(b.C(it->second));
-    };
     ArgBuffer dp = b.Struct("NV0080_ALLOC_PARAMETERS");
     Builder::SetIn(dp, "deviceId", i);
-    uint32_t st = status_of("NV01_DEVICE_0");
+    uint32_t st = b.AllocStatus("NV01_DEVICE_0");
     b.Alloc(kClient, h_device, "NV01_DEVICE_0", &dp, h_device, st);
     if (st != 0) continue;
     ArgBuffer sp = b.Struct("NV2080_ALLOC_PARAMETERS");
     Builder::SetIn(sp, "subDeviceId", 0);
-    st = status_of("NV20_SUBDEVICE_0");
+    st = b.AllocStatus("NV20_SUBDEVICE_0");
     b.Alloc(h_device, h_sub, "NV20_SUBDEVICE_0", &sp, h_sub, st);
-    auto control_status = [&](const std::string& cmd) -> uint32_t {
-      auto it = f.control_status.find(cmd);
-      return it == f.control_status.end() ? 0 : static_cast<uint32_t>(b.C(it->second));
-    };
     if (st == 0) {
       b.InfoControl(h_sub, "NV2080_CTRL_CMD_GPU_GET_INFO", "NV2080_CTRL_GPU_GET_INFO_PARAMS",
                     "gpuInfoListSize", "gpuInfoList", "NV2080_CTRL_GPU_INFO",
-                    "NV2080_CTRL_GPU_INFO_INDEX_GPU_SM_VERSION", g.sm_version,
-                    control_status("NV2080_CTRL_CMD_GPU_GET_INFO"));
+                    "NV2080_CTRL_GPU_INFO_INDEX_GPU_SM_VERSION", g.sm_version);
       ArgBuffer arch = b.Struct("NV2080_CTRL_MC_GET_ARCH_INFO_PARAMS");
       arch.out = arch.in;
       Builder::SetOut(arch, "architecture", g.arch);
@@ -347,8 +387,7 @@ void AddFullPath(Builder& b, const Machine& m) {
 
       b.InfoControl(h_sub, "NV2080_CTRL_CMD_FB_GET_INFO", "NV2080_CTRL_FB_GET_INFO_PARAMS",
                     "fbInfoListSize", "fbInfoList", "NV2080_CTRL_FB_INFO",
-                    "NV2080_CTRL_FB_INFO_INDEX_TOTAL_RAM_SIZE", g.memory_mib * 1024u,
-                    control_status("NV2080_CTRL_CMD_FB_GET_INFO"));
+                    "NV2080_CTRL_FB_INFO_INDEX_TOTAL_RAM_SIZE", g.memory_mib * 1024u);
 
       ArgBuffer pci = b.Struct("NV2080_CTRL_BUS_GET_PCI_INFO_PARAMS");
       pci.out = pci.in;
@@ -381,7 +420,7 @@ StatusOr<Trace> SynthesizeTrace(const abi::Registry& registry, const Machine& ma
   t.abi = *abi;
   try {
     AddFiles(machine, driver, t);
-    Builder b(**abi, t);
+    Builder b(**abi, t, machine.faults);
     if (machine.HasKernelDriver()) {
       AddVersionEvents(b, **abi, driver);
       AddCardInfo(b, machine);

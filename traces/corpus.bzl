@@ -216,4 +216,13 @@ CORPUS = {
     "fault-device-alloc-refused-t4": _FAULT_RELEASES,
     "fault-garbled-proc-version-4090": _FAULT_RELEASES,
     "fault-gpu-open-eacces-a10g": _FAULT_RELEASES,
+    "fault-ctl-enoent-l4": _FAULT_RELEASES,
+    "fault-ctl-eperm-t4": _FAULT_RELEASES,
+    "fault-card-info-eio-a10g": _FAULT_RELEASES,
+    "fault-version-ioctl-eio-l4": _FAULT_RELEASES,
+    "fault-root-client-refused-a100": _FAULT_RELEASES,
+    "fault-rm-controls-refused-a10g": _FAULT_RELEASES,
+    "fault-rm-ioctls-eio-t4": _FAULT_RELEASES,
+    "fault-files-damaged-a10g": _FAULT_RELEASES,
+    "gpu-without-driver-a100": _FAULT_RELEASES,
 }

@@ -159,6 +159,94 @@ TEST(SynthTest, MachineErrorsNameTheKey) {
   EXPECT_FALSE(ParseMachine(j).ok());
 }
 
+TEST(SynthTest, FaultsNameOnlyWhatNvprobeUses) {
+  auto error = [](const Json& faults) {
+    Json j = H100().json;
+    j["faults"] = faults;
+    StatusOr<Machine> m = ParseMachine(j);
+    return m.ok() ? std::string("ok") : m.status().message();
+  };
+  EXPECT_NE(error({{"ioctl_errno", {{"NV_ESC_RM_MAP_MEMORY", "EIO"}}}}).find("not an escape nvprobe uses"),
+            std::string::npos);
+  EXPECT_NE(error({{"ioctl_errno", {{"NV_ESC_CARD_INFO", "EWHAT"}}}}).find("not an errno name"),
+            std::string::npos);
+  EXPECT_NE(error({{"control_status", {{"NV2080_CTRL_CMD_GPU_GET_ENGINES", "NV_ERR_NOT_SUPPORTED"}}}})
+                .find("not a control nvprobe issues"),
+            std::string::npos);
+  EXPECT_NE(error({{"alloc_status", {{"NV50_MEMORY_VIRTUAL", "NV_ERR_NO_MEMORY"}}}}).find("not a class"),
+            std::string::npos);
+  EXPECT_NE(error({{"missing_files", {"/proc/cpuinfo"}}}).find("faults.missing_files[0]"),
+            std::string::npos);
+  EXPECT_NE(error({{"garbled_files", {"/sys/bus/pci/devices/0000:99:00.0/revision"}}})
+                .find("not a file whose loss is modelled"),
+            std::string::npos);
+  EXPECT_EQ(error({{"missing_files", {"/sys/bus/pci/devices/0000:18:00.0/revision"}},
+                   {"ioctl_errno", {{"NV_ESC_RM_FREE", "EIO"}}}}),
+            "ok");
+}
+
+TEST(SynthTest, IoctlErrnoFailsEveryCallOfThatEscape) {
+  Machine m = H100();
+  m.faults.ioctl_errno["NV_ESC_RM_CONTROL"] = EIO;
+  Trace t = Synth(m, "580.95.05");
+  auto controls = Events(t, "NV_ESC_RM_CONTROL");
+  ASSERT_EQ(controls.size(), 8u * 7u);  // ID info + 6 controls per GPU
+  for (const IoctlEvent* e : controls) {
+    EXPECT_EQ(e->ret, -1);
+    EXPECT_EQ(e->err, EIO);
+    EXPECT_EQ(e->args.out, e->args.in);  // the driver wrote nothing
+  }
+  for (const IoctlEvent* e : Events(t, "NV_ESC_RM_ALLOC")) EXPECT_EQ(e->ret, 0);
+  // The expected answer: the fast path's fields, one warning per control per GPU.
+  Json full = ExpectedAnswer(Reg(), m, "580.95.05").value()["modes"]["full"];
+  EXPECT_EQ(full["warnings"].size(), 8u * 7u);
+  EXPECT_TRUE(full["gpus"][0]["memory_mib"].is_null());
+  EXPECT_EQ(full["gpus"][0]["name"], "NVIDIA H100 80GB HBM3");  // from procfs
+}
+
+TEST(SynthTest, RootClientRefusalEndsTheFullPath) {
+  Machine m = H100();
+  m.faults.alloc_status["NV01_ROOT_CLIENT"] = "NV_ERR_INSUFFICIENT_RESOURCES";
+  Trace t = Synth(m, "580.95.05");
+  ASSERT_EQ(Events(t, "NV_ESC_RM_ALLOC").size(), 1u);
+  EXPECT_TRUE(Events(t, "NV_ESC_RM_CONTROL").empty());
+  Json full = ExpectedAnswer(Reg(), m, "580.95.05").value()["modes"]["full"];
+  EXPECT_EQ(full["sources"][1], (Json{{"source", "ioctl-full"}, {"ok", false}, {"skipped", false}}));
+  EXPECT_EQ(full["gpus"][0]["source"], "ioctl");
+}
+
+TEST(SynthTest, MissingAndGarbledFiles) {
+  Machine m = H100();
+  const std::string info = "/proc/driver/nvidia/gpus/0000:18:00.0/information";
+  m.faults.missing_files = {info};
+  m.faults.garbled_files = {"/sys/module/nvidia/version"};
+  Trace t = Synth(m, "580.95.05");
+  ASSERT_NE(t.FindFile(info), nullptr);
+  EXPECT_EQ(t.FindFile(info)->type, NodeType::kAbsent);
+  EXPECT_EQ(t.FindFile("/proc/driver/nvidia/gpus/0000:18:00.0")->type, NodeType::kDir);
+  EXPECT_EQ(t.FindFile("/sys/module/nvidia/version")->content.substr(0, 2), "\x01\x7f");
+  Json fast = ExpectedAnswer(Reg(), m, "580.95.05").value()["modes"]["fast"];
+  EXPECT_TRUE(fast["gpus"][0]["name"].is_null());
+  EXPECT_EQ(fast["gpus"][1]["name"], "NVIDIA H100 80GB HBM3");
+  EXPECT_EQ(fast["warnings"].size(), 2u);
+}
+
+TEST(SynthTest, GpuWithoutDriverIsOnlyOnPci) {
+  Machine m = H100();
+  m.platform = "no-driver";
+  m.faults.no_driver_files = true;
+  Trace t = Synth(m, "580.95.05");
+  EXPECT_TRUE(t.events.empty());
+  EXPECT_NE(t.FindFile("/sys/bus/pci/devices/0000:18:00.0/device"), nullptr);
+  EXPECT_EQ(t.FindFile("/dev/nvidiactl")->type, NodeType::kAbsent);
+  Json fast = ExpectedAnswer(Reg(), m, "580.95.05").value()["modes"]["fast"];
+  EXPECT_EQ(fast["exit_status"], 0);
+  EXPECT_TRUE(fast["driver"]["version"].is_null());
+  ASSERT_EQ(fast["gpus"].size(), 8u);
+  EXPECT_EQ(fast["gpus"][0]["source"], "files");
+  EXPECT_TRUE(fast["gpus"][0]["minor"].is_null());
+}
+
 TEST(SynthTest, CudaLevelFromTheTable) {
   EXPECT_EQ(CudaLevelOf("515.43.04"), "11.7");
   EXPECT_EQ(CudaLevelOf("535.43.02"), "12.1");
