@@ -189,7 +189,9 @@ IoctlResult IoctlReplayer::Handle(const std::string& device, uint32_t request, u
     diag_ << "fakedrv: served pid " << pid << " on " << device << ": " << Describe(request, req.args)
           << " <- " << trace_.source << ":" << ev.line << std::endl;
   }
-  if (!WriteOutput(ev.args, req.args, mem, &served.written).ok()) return {-1, EFAULT};
+  if (Status w = WriteOutput(ev.args, req.args, mem, &served.written); !w.ok()) {
+    return {-1, w.code() == StatusCode::kInternal ? EIO : EFAULT};
+  }
   const abi::Binding* esc = trace_.abi->EscapeByNumber(ev.nr());
   const abi::StructLayout* layout = req.args.layout;
   if (esc != nullptr && esc->name == kFreeEscape && layout != nullptr && ev.ret == 0) {

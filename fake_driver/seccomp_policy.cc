@@ -30,6 +30,12 @@ StatusOr<std::vector<sock_filter>> SeccompPolicy::BuildFilter() {
   if (!ctx) return InternalError("seccomp_init failed");
   // The target sets no_new_privs itself before loading the exported program.
   seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0);
+  // A 32-bit (int 0x80) or x32 call would pass a filter written for x86_64 numbers
+  // unseen, and the supervisor emulates x86_64 calls only: such a call kills the
+  // process (SIGSYS, exit 159 from fakedrv) rather than reach a real device.
+  if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS); rc != 0) {
+    return InternalError(std::string("seccomp bad-arch action: ") + std::strerror(-rc));
+  }
   constexpr uint64_t kTypeMask = 0xff00, kNvidiaType = 'F' << 8;
   int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_NOTIFY, SCMP_SYS(ioctl), 1,
                             SCMP_A1(SCMP_CMP_MASKED_EQ, kTypeMask, kNvidiaType));

@@ -1,11 +1,13 @@
 #include "fake_driver/supervisor.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -13,6 +15,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 
 #include "fake_driver/exec_child.h"
@@ -50,9 +53,28 @@ struct Target {
   int listener = -1;
 };
 
+// Our open fds that are real NVIDIA devices (inherited by fakedrv): the command
+// must not inherit them, since no path check would stand between it and the
+// driver then (fake_driver/THREAT_MODEL.md).
+std::vector<int> RealNvidiaFds(const FakeMachine& machine) {
+  std::vector<int> fds;
+  DIR* d = opendir("/proc/self/fd");
+  if (d == nullptr) return fds;
+  while (const dirent* e = readdir(d)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    int fd = std::atoi(e->d_name);
+    struct stat st;
+    if (fd != dirfd(d) && fstat(fd, &st) == 0 && machine.IsRealNvidiaDevice(st)) fds.push_back(fd);
+  }
+  closedir(d);
+  return fds;
+}
+
 // Runs in the forked child: only async-signal-safe calls. Sends {errno, listener}
-// over `sock` and execs; never returns.
-[[noreturn]] void ChildMain(int sock, const sock_fprog* prog, char* const* argv) {
+// over `sock`, closes `drop`, and execs; never returns.
+[[noreturn]] void ChildMain(int sock, const sock_fprog* prog, char* const* argv,
+                            const std::vector<int>& drop) {
+  for (int fd : drop) close(fd);
   int err = 0;
   int listener = -1;
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
@@ -85,7 +107,8 @@ struct Target {
   ExecOrExit127(argv);
 }
 
-StatusOr<Target> Launch(const std::vector<std::string>& args, std::vector<sock_filter>& filter) {
+StatusOr<Target> Launch(const std::vector<std::string>& args, std::vector<sock_filter>& filter,
+                        const std::vector<int>& drop) {
   sock_fprog prog{static_cast<unsigned short>(filter.size()), filter.data()};
   std::vector<char*> argv;
   for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
@@ -98,7 +121,7 @@ StatusOr<Target> Launch(const std::vector<std::string>& args, std::vector<sock_f
   if (pid < 0) return InternalError(std::string("fork: ") + std::strerror(errno));
   if (pid == 0) {
     close(sv[0]);
-    ChildMain(sv[1], &prog, argv.data());
+    ChildMain(sv[1], &prog, argv.data(), drop);
   }
   close(sv[1]);
   UniqueFd sock(sv[0]);
@@ -152,7 +175,11 @@ StatusOr<RunOutcome> Supervisor::Run(const std::vector<std::string>& argv) {
   if (!machine.ok()) return machine.status();
   StatusOr<std::vector<sock_filter>> filter = SeccompPolicy::BuildFilter();
   if (!filter.ok()) return filter.status();
-  StatusOr<Target> target = Launch(argv, *filter);
+  std::vector<int> drop = RealNvidiaFds(**machine);
+  for (int fd : drop) {
+    diag_ << "fakedrv: fd " << fd << " is a real NVIDIA device; the command does not inherit it\n";
+  }
+  StatusOr<Target> target = Launch(argv, *filter, drop);
   if (!target.ok()) return target.status();
   UniqueFd listener(target->listener), pidfd(target->pidfd);
   if (options_.sync_wake_up != RunOptions::SyncWakeUp::kOff) {
@@ -172,6 +199,7 @@ StatusOr<RunOutcome> Supervisor::Run(const std::vector<std::string>& argv) {
     return ProcessHoldsDevice(pid, fake, device);
   });
   SyscallEmulator emulator(**machine, replayer, listener.get());
+  emulator.set_diagnostics(&diag_);
   RunOutcome outcome;
   // Serve until the command has exited and no process of its tree is left under
   // the filter (the listener hangs up then), so children that outlive the command

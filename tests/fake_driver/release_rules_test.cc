@@ -18,6 +18,7 @@
 #include "fake_driver/held_devices.h"
 #include "fake_driver/ioctl_replayer.h"
 #include "fake_driver/trace_io.h"
+#include "tests/fake_driver/region_memory.h"
 
 namespace nvprobe::fakedrv {
 namespace {
@@ -215,38 +216,13 @@ TEST(ReleaseRulesTest, CardInfoWithAnotherEntryCount) {
 
 // The replayer consults the rules: a device allocation the trace recorded as a
 // success is refused when the process does not hold the node.
-class Memory : public TargetMemory {
- public:
-  std::map<uint64_t, std::vector<uint8_t>> regions;
-  Status Read(uint64_t a, std::span<uint8_t> out) override {
-    uint8_t* p = Find(a, out.size());
-    if (p == nullptr) return UnavailableError("fault");
-    std::memcpy(out.data(), p, out.size());
-    return OkStatus();
-  }
-  Status Write(uint64_t a, std::span<const uint8_t> in) override {
-    uint8_t* p = Find(a, in.size());
-    if (p == nullptr) return UnavailableError("fault");
-    std::memcpy(p, in.data(), in.size());
-    return OkStatus();
-  }
-  bool StillValid() override { return true; }
-
- private:
-  uint8_t* Find(uint64_t a, size_t n) {
-    for (auto& [base, bytes] : regions)
-      if (a >= base && a + n <= base + bytes.size()) return bytes.data() + (a - base);
-    return nullptr;
-  }
-};
-
 TEST(ReleaseRulesTest, ReplayerRefusesTheRecordedDeviceAllocationWithoutTheNode) {
   Trace t = Load(k580);
   for (bool held : {false, true}) {
     std::ostringstream diag;
     IoctlReplayer r(t, diag);
     r.set_holds_device([&](int, const std::string&) { return held; });
-    Memory mem;
+    RegionMemory mem;
     LiveRequest client = Live(t, "NV_ESC_RM_ALLOC", "NVOS21_PARAMETERS",
                               {{"hClass", *t.abi->FindConstant("NV01_ROOT_CLIENT")}});
     mem.regions[0x1000] = client.args.in;

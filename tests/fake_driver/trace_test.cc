@@ -17,6 +17,7 @@
 #include "fake_driver/hex.h"
 #include "fake_driver/ioctl_replayer.h"
 #include "fake_driver/trace_io.h"
+#include "tests/fake_driver/region_memory.h"
 
 namespace nvprobe::fakedrv {
 namespace {
@@ -152,33 +153,6 @@ TEST(TraceLoadTest, NormalizePath) {
   EXPECT_EQ(NormalizePath("/../.."), "/");
 }
 
-// A target address space: a few regions at fixed addresses.
-class FakeMemory : public TargetMemory {
- public:
-  std::map<uint64_t, std::vector<uint8_t>> regions;
-  Status Read(uint64_t a, std::span<uint8_t> out) override {
-    auto* r = Find(a, out.size());
-    if (r == nullptr) return UnavailableError("fault");
-    std::memcpy(out.data(), r, out.size());
-    return OkStatus();
-  }
-  Status Write(uint64_t a, std::span<const uint8_t> in) override {
-    auto* r = Find(a, in.size());
-    if (r == nullptr) return UnavailableError("fault");
-    std::memcpy(r, in.data(), in.size());
-    return OkStatus();
-  }
-  bool StillValid() override { return true; }
-
- private:
-  uint8_t* Find(uint64_t a, size_t n) {
-    for (auto& [base, bytes] : regions) {
-      if (a >= base && a + n <= base + bytes.size()) return bytes.data() + (a - base);
-    }
-    return nullptr;
-  }
-};
-
 template <typename T>
 void Put(std::vector<uint8_t>& b, size_t off, T v) { std::memcpy(b.data() + off, &v, sizeof v); }
 template <typename T>
@@ -189,7 +163,7 @@ TEST(ReplayTest, RemapsHandlesAndFollowsNestedBuffers) {
   ASSERT_TRUE(t.ok());
   std::ostringstream diag;
   IoctlReplayer r(t.trace, diag);
-  FakeMemory mem;
+  RegionMemory mem;
   const std::string ctl = "/dev/nvidiactl";
   const uint32_t kAlloc = 0xc020462b, kControl = 0xc020462a;
   // Root client: driver-assigned, so the client gets a replay handle.
@@ -246,7 +220,7 @@ TEST(ReplayTest, WrapsAroundAndRepeats) {
   ASSERT_TRUE(t.ok());
   std::ostringstream diag;
   IoctlReplayer r(t.trace, diag);
-  FakeMemory mem;
+  RegionMemory mem;
   for (int i = 0; i < 3; ++i) {
     mem.regions[0x1000] = std::vector<uint8_t>(72);
     mem.regions[0x1000][0] = '2';
