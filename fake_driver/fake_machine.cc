@@ -64,7 +64,7 @@ bool StartsWithDir(std::string_view path, std::string_view dir) {
   return path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/';
 }
 
-// The frontend's major (kernel-open/common/inc/nv.h: NV_MAJOR_DEVICE_NUMBER).
+// The frontend's major (kernel-open/common/inc/nv-chardev-numbers.h: NV_MAJOR_DEVICE_NUMBER).
 constexpr unsigned kNvidiaMajor = 195;
 // Every NVIDIA node lives under this name in /dev: nvidiactl, nvidiaN, nvidia-uvm,
 // nvidia-uvm-tools, nvidia-modeset, nvidia-caps/, nvidia-nvswitchctl, ...
