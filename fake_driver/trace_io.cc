@@ -33,6 +33,36 @@ const char* ErrnoName(int e) {
   return nullptr;
 }
 
+// Lines nested deeper are refused before parsing: copying, comparing and printing a
+// JSON value recurse once per level, and a line of "[[[[..." would overflow the stack.
+constexpr int kMaxJsonDepth = 64;
+
+bool TooDeep(std::string_view text) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
+// The string at `key`, or "" when it is absent or not a string. (Json::value()
+// throws type_error for a key of another type, and a trace is untrusted input.)
+std::string StringField(const Json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 // Collects errors for one file; every message gets the "FILE:LINE: " prefix.
 class Problems {
  public:
@@ -151,7 +181,7 @@ bool ParseFileNode(const Json& j, int line, Problems& p, FileNode& node) {
     p.Add(line, "path \"" + node.path + "\" is not absolute and normalized");
     return false;
   }
-  std::string type = j.value("type", "");
+  std::string type = StringField(j, "type");
   if (type == "file") node.type = NodeType::kFile;
   else if (type == "dir") node.type = NodeType::kDir;
   else if (type == "chardev") node.type = NodeType::kCharDev;
@@ -206,7 +236,7 @@ bool ParseEvent(const Json& j, int line, const Trace& trace, Problems& p, IoctlE
     p.Add(line, "device \"" + ev.device + "\" is not a chardev listed before the events");
     return false;
   }
-  std::string req = j.value("request", "");
+  std::string req = StringField(j, "request");
   char* end = nullptr;
   unsigned long long r = std::strtoull(req.c_str(), &end, 16);
   if (req.size() < 3 || req.compare(0, 2, "0x") != 0 || *end != '\0' || r > 0xffffffffull) {
@@ -219,7 +249,12 @@ bool ParseEvent(const Json& j, int line, const Trace& trace, Problems& p, IoctlE
     return false;
   }
   const abi::Binding* esc = abi.EscapeByNumber(ev.nr());
-  ev.nested_not_followed = j.value("nested_not_followed", false);
+  if (j.contains("nested_not_followed") && !j["nested_not_followed"].is_boolean()) {
+    p.Add(line, "\"nested_not_followed\" must be true or false");
+    return false;
+  }
+  ev.nested_not_followed =
+      j.contains("nested_not_followed") && j["nested_not_followed"].get<bool>();
   if (esc == nullptr && !ev.nested_not_followed) {
     p.Add(line, "escape " + HexNumber(ev.nr()) + " is unknown to driver " + trace.driver);
     return false;
@@ -310,6 +345,10 @@ TraceLoad ParseTrace(std::istream& in, const std::string& name, const abi::Regis
   while (std::getline(in, text) && !p.full()) {
     ++line;
     if (text.empty()) continue;
+    if (TooDeep(text)) {
+      p.Add(line, "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+      continue;
+    }
     Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded() || !j.is_object()) {
       p.Add(line, "not a JSON object");
@@ -317,7 +356,7 @@ TraceLoad ParseTrace(std::istream& in, const std::string& name, const abi::Regis
     }
     if (!header) {
       header = true;
-      if (j.value("format", "") != kTraceFormatName) {
+      if (StringField(j, "format") != kTraceFormatName) {
         p.Add(line, std::string("the first line must be the header, with \"format\": \"") +
                         kTraceFormatName + "\"");
         break;
@@ -328,7 +367,7 @@ TraceLoad ParseTrace(std::istream& in, const std::string& name, const abi::Regis
                         " (this fakedrv reads version 1)");
         break;
       }
-      trace.driver = j.value("driver", "");
+      trace.driver = StringField(j, "driver");
       StatusOr<abi::DriverVersion> v = abi::DriverVersion::Parse(trace.driver);
       if (!v.ok() || !registry.Knows(*v)) {
         p.Add(line, "driver \"" + trace.driver + "\" is not a release known to the ABI layer");
@@ -340,11 +379,13 @@ TraceLoad ParseTrace(std::istream& in, const std::string& name, const abi::Regis
         break;
       }
       trace.abi = *a;
-      trace.origin = j.value("origin", "");
+      trace.origin = StringField(j, "origin");
       if (trace.origin != "synthesized" && trace.origin != "recorded") {
         p.Add(line, "\"origin\" must be \"synthesized\" or \"recorded\"");
       }
-      trace.provenance = j.value("provenance", "");
+      if (j.contains("provenance") && !j["provenance"].is_string())
+        p.Add(line, "\"provenance\" must be a string");
+      trace.provenance = StringField(j, "provenance");
       if (j.contains("machine")) trace.machine = j["machine"];
       continue;
     }
@@ -420,7 +461,7 @@ void WriteTrace(const Trace& trace, std::ostream& out) {
       j["minor"] = f.minor;
     }
     if (f.mode != 0) {
-      char m[8];
+      char m[12];  // a 32-bit mode in octal: gcc -O2 checks the bound
       std::snprintf(m, sizeof m, "%04o", f.mode);
       j["mode"] = m;
     }
