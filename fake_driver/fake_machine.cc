@@ -28,18 +28,15 @@ std::string Parent(std::string_view path) {
   return slash == 0 || slash == std::string_view::npos ? "/" : std::string(path.substr(0, slash));
 }
 
-Status MakeDirs(const std::string& path) {
-  std::string cur;
-  size_t i = 1;
-  while (i <= path.size()) {
-    size_t j = path.find('/', i);
-    if (j == std::string::npos) j = path.size();
-    cur = path.substr(0, j);
-    if (mkdir(cur.c_str(), 0755) != 0 && errno != EEXIST) {
-      return InternalError("mkdir " + cur + ": " + std::strerror(errno));
-    }
-    i = j + 1;
+// mkdir -p, remembering what exists: a trace's files share a few directories, and
+// asking the filesystem again for each is most of a replay's start-up on ext4.
+Status MakeDirs(const std::string& path, std::set<std::string>& made) {
+  if (path.empty() || path == "/" || made.count(path)) return OkStatus();
+  NVPROBE_RETURN_IF_ERROR(MakeDirs(Parent(path), made));
+  if (mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
+    return InternalError("mkdir " + path + ": " + std::strerror(errno));
   }
+  made.insert(path);
   return OkStatus();
 }
 
@@ -108,6 +105,7 @@ StatusOr<std::unique_ptr<FakeMachine>> FakeMachine::Create(const Trace& trace,
 }
 
 Status FakeMachine::Materialize() {
+  std::set<std::string> made;
   for (const FileNode& n : trace_.files) {
     if (n.type == NodeType::kAbsent) continue;
     for (std::string p = Parent(n.path); Depth(p) >= kMinImpliedDepth; p = Parent(p)) {
@@ -116,14 +114,14 @@ Status FakeMachine::Materialize() {
     std::string host = root_ + n.path;
     switch (n.type) {
       case NodeType::kDir:
-        NVPROBE_RETURN_IF_ERROR(MakeDirs(host));
+        NVPROBE_RETURN_IF_ERROR(MakeDirs(host, made));
         break;
       case NodeType::kFile:
-        NVPROBE_RETURN_IF_ERROR(MakeDirs(Parent(host)));
+        NVPROBE_RETURN_IF_ERROR(MakeDirs(Parent(host), made));
         NVPROBE_RETURN_IF_ERROR(WriteFile(host, n.content, n.mode ? n.mode : 0444));
         break;
       case NodeType::kCharDev: {
-        NVPROBE_RETURN_IF_ERROR(MakeDirs(Parent(host)));
+        NVPROBE_RETURN_IF_ERROR(MakeDirs(Parent(host), made));
         NVPROBE_RETURN_IF_ERROR(WriteFile(host, "", 0666));
         struct stat st;
         if (stat(host.c_str(), &st) != 0) return InternalError("stat " + host);
@@ -134,7 +132,7 @@ Status FakeMachine::Materialize() {
         break;
     }
   }
-  for (const std::string& d : implied_dirs_) NVPROBE_RETURN_IF_ERROR(MakeDirs(root_ + d));
+  for (const std::string& d : implied_dirs_) NVPROBE_RETURN_IF_ERROR(MakeDirs(root_ + d, made));
   auto remember = [this](const std::string& path) -> Status {
     struct stat st;
     if (lstat((root_ + path).c_str(), &st) != 0) return InternalError("stat " + root_ + path);
