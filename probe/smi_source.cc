@@ -1,6 +1,7 @@
 #include "probe/smi_source.h"
 
 #include <cctype>
+#include <cstddef>
 #include <cstdlib>
 #include <sstream>
 
@@ -55,10 +56,12 @@ StatusOr<SmiFindings> ParseSmiOutput(const std::string& out, bool with_compute_c
   while (std::getline(lines, line)) {
     if (Trim(line).empty()) continue;
     std::vector<std::string> v = Split(line);
-    // A name with a comma would add fields: join the surplus back into the name.
-    while (v.size() > want) {
-      v[1] += "," + v[2];
-      v.erase(v.begin() + 2);
+    // A name with a comma would add fields: join the surplus back into the name, in
+    // one pass (a line of commas must not cost time quadratic in its length).
+    if (v.size() > want) {
+      const size_t surplus = v.size() - want;
+      for (size_t i = 2; i < 2 + surplus; ++i) v[1] += "," + v[i];
+      v.erase(v.begin() + 2, v.begin() + 2 + static_cast<std::ptrdiff_t>(surplus));
     }
     if (v.size() != want)
       return UnavailableError("nvidia-smi: line " + std::to_string(index + 1) + " has " +
