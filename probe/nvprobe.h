@@ -20,7 +20,9 @@ extern "C" {
 #define NVPROBE_FLAG_FULL 1u /* the full path for every GPU (as --full) */
 
 /* Probes the machine and writes the JSON document, NUL-terminated, to buf (size
- * bytes). `needed` (may be NULL) receives the document's size including the NUL.
+ * bytes). `needed` (may be NULL) receives a size that holds the document with its
+ * NUL, with room for its timings to grow: a second call with a buffer that large
+ * succeeds unless the machine changed in between.
  * The environment variable NVPROBE_DRIVER_VERSION is honoured as by the CLI. */
 int nvprobe_json(char* buf, size_t size, size_t* needed, unsigned flags);
 

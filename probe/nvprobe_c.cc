@@ -12,7 +12,11 @@ namespace nvprobe::probe {
 int JsonIntoBuffer(System& sys, const ProbeOptions& opt, char* buf, size_t size, size_t* needed) {
   ProbeResult r = RunProbe(sys, opt);
   std::string doc = ToJson(r);
-  if (needed != nullptr) *needed = doc.size() + 1;
+  // The document carries timings, so a second run can be a few digits longer: the
+  // size asked for leaves each one room for 20 digits, so that calling again with
+  // it succeeds (unless the machine itself changed in between).
+  const size_t headroom = 20 * (r.sources_tried.size() + 1);
+  if (needed != nullptr) *needed = doc.size() + 1 + headroom;
   if (buf == nullptr || size < doc.size() + 1) return NVPROBE_BUFFER_TOO_SMALL;
   std::memcpy(buf, doc.c_str(), doc.size() + 1);
   return ExitStatusOf(r);
