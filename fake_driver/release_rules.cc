@@ -43,6 +43,7 @@ ReleaseRules::ReleaseRules(const Trace& trace) : trace_(trace) {
     if (e.nested_not_followed || e.ret != 0) continue;
     const abi::Binding* esc = EscapeOf(trace, e.request);
     if (Is(esc, "NV_ESC_CARD_INFO") && e.args.layout != nullptr) {
+      if (card_info_ == nullptr && e.device == "/dev/nvidiactl") card_info_ = &e;
       for (size_t i = 0; (i + 1) * e.args.layout->size <= e.args.out.size(); ++i) {
         if (GetOut(e.args, "valid", i).value_or(0) == 0) continue;
         std::optional<uint64_t> id = GetOut(e.args, "gpu_id", i);
@@ -64,13 +65,13 @@ ReleaseRules::ReleaseRules(const Trace& trace) : trace_(trace) {
   }
 }
 
-std::optional<RuleAnswer> ReleaseRules::WithStatus(const LiveRequest& req, const char* rule,
+std::optional<RuleAnswer> ReleaseRules::WithStatus(const LiveRequest& req, const std::string& rule,
                                                    const char* status) const {
   const abi::Field* st = req.args.layout ? req.args.layout->Find(kStatus) : nullptr;
   std::optional<uint64_t> value = trace_.abi->FindConstant(status);
   if (st == nullptr || !value || req.args.in.size() != req.args.layout->size) return std::nullopt;
   RuleAnswer a;
-  a.rule = std::string(rule) + ": " + status;
+  a.rule = rule + ": " + status;
   a.out = req.args.in;
   StoreUint(a.out, st->offset, st->width, *value);
   return a;
@@ -101,9 +102,8 @@ std::optional<RuleAnswer> ReleaseRules::Malformed(const LiveRequest& req) const 
   const abi::StructLayout* params = abi.FindStruct(control->params_struct);
   if (params == nullptr || *params_size == params->size) return std::nullopt;
   return WithStatus(req,
-                    (control->name + " with paramsSize " + std::to_string(*params_size) + " (" +
-                     params->name + " is " + std::to_string(params->size) + ")")
-                        .c_str(),
+                    control->name + " with paramsSize " + std::to_string(*params_size) + " (" +
+                        params->name + " is " + std::to_string(params->size) + ")",
                     "NV_ERR_INVALID_PARAM_STRUCT");
 }
 
@@ -117,9 +117,9 @@ std::optional<RuleAnswer> ReleaseRules::Refused(const LiveRequest& req, const Ho
   if (!instance) return std::nullopt;
   auto node = device_nodes_.find(static_cast<uint32_t>(*instance));
   if (node == device_nodes_.end() || holds(node->second)) return std::nullopt;
-  return WithStatus(req, ("NV01_DEVICE_0 for device " + std::to_string(*instance) +
-                          " without " + node->second + " open")
-                             .c_str(),
+  return WithStatus(req,
+                    "NV01_DEVICE_0 for device " + std::to_string(*instance) + " without " +
+                        node->second + " open",
                     "NV_ERR_INSUFFICIENT_PERMISSIONS");
 }
 
@@ -133,20 +133,10 @@ std::optional<RuleAnswer> ReleaseRules::Unrecorded(const LiveRequest& req) const
 std::optional<RuleAnswer> ReleaseRules::CardInfo(const LiveRequest& req) const {
   const abi::StructLayout* entry = trace_.abi->FindStruct("nv_ioctl_card_info_t");
   if (entry == nullptr || entry->size == 0) return std::nullopt;
-  // The recorded list, from a successful card info on the control node.
-  const IoctlEvent* recorded = nullptr;
-  for (const IoctlEvent& e : trace_.events) {
-    if (!e.nested_not_followed && e.ret == 0 && e.nr() == req.request % 256 &&
-        e.device == "/dev/nvidiactl") {
-      recorded = &e;
-      break;
-    }
-  }
+  const IoctlEvent* recorded = card_info_;
   if (recorded == nullptr) return std::nullopt;
   size_t gpus = 0;
-  while ((gpus + 1) * entry->size <= recorded->args.out.size() &&
-         recorded->args.out[gpus * entry->size + entry->Find("valid")->offset] != 0)
-    ++gpus;
+  while (GetOut(recorded->args, "valid", gpus).value_or(0) != 0) ++gpus;
   RuleAnswer a;
   a.out.assign(req.args.in.size(), 0);  // the driver clears every entry first
   const size_t entries = req.args.in.size() / entry->size;

@@ -62,11 +62,14 @@ class ReleaseRules {
  private:
   std::optional<RuleAnswer> VersionCheck(const LiveRequest& req) const;
   std::optional<RuleAnswer> CardInfo(const LiveRequest& req) const;
-  std::optional<RuleAnswer> WithStatus(const LiveRequest& req, const char* rule,
+  std::optional<RuleAnswer> WithStatus(const LiveRequest& req, const std::string& rule,
                                        const char* status) const;
 
   const Trace& trace_;
   std::map<uint32_t, std::string> device_nodes_;
+  // The first successful card info on the control node: the GPU list the driver
+  // answers card info with, whatever the entry count.
+  const IoctlEvent* card_info_ = nullptr;
 };
 
 }  // namespace nvprobe::fakedrv

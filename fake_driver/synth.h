@@ -6,6 +6,7 @@
 #ifndef NVPROBE_FAKE_DRIVER_SYNTH_H_
 #define NVPROBE_FAKE_DRIVER_SYNTH_H_
 
+#include <cstdint>
 #include <ostream>
 #include <string>
 
@@ -16,6 +17,10 @@
 #include "fake_driver/trace.h"
 
 namespace nvprobe::fakedrv {
+
+// nvprobe's own handles (probe/full_path.cc), which the trace records and the
+// expected answer names: GPU i's device is this + 2i + 1, its subdevice + 2i + 2.
+inline constexpr uint32_t kDeviceHandleBase = 0x5c000000;
 
 // `driver` must be a release the registry knows exactly.
 StatusOr<Trace> SynthesizeTrace(const abi::Registry& registry, const Machine& machine,

@@ -151,7 +151,8 @@ Json Mode(const Machine& m, const std::string& driver, const abi::Abi& abi, bool
     if (sys_ok) warnings.push_back("/sys/module/nvidia/version says " + *f.files_version);
     if (proc_ok) warnings.push_back("/proc/driver/nvidia/version says " + *f.files_version);
   }
-  for (const MachineGpu& g : visible) {
+  for (size_t i = 0; i < visible.size(); ++i) {
+    const MachineGpu& g = visible[i];
     if (!full_ok(g)) continue;
     const std::string gpu = "GPU " + g.BusId() + ": ";
     // The release's headers may not name a GPU's architecture yet (e.g. GH100 before
@@ -174,8 +175,7 @@ Json Mode(const Machine& m, const std::string& driver, const abi::Abi& abi, bool
         warnings.push_back(gpu + what + cmd + ": " + control_failure(cmd));
     // Failed frees: the subdevice's, then the device's (the client's is not reported).
     if (f.ErrnoOf("NV_ESC_RM_FREE")) {
-      const size_t i = static_cast<size_t>(&g - visible.data());
-      const uint32_t h_device = 0x5c000000 + 2 * static_cast<uint32_t>(i) + 1;
+      const uint32_t h_device = kDeviceHandleBase + 2 * static_cast<uint32_t>(i) + 1;
       warnings.push_back("free " + Hex(h_device + 1, 1) + ": ioctl failed");
       warnings.push_back("free " + Hex(h_device, 1) + ": ioctl failed");
     }

@@ -33,8 +33,6 @@ constexpr uint64_t kParamsAddress = 0x7ffd00001000;
 constexpr uint64_t kListAddress = 0x7ffd00002000;
 // The root client handle the fake RM assigns.
 constexpr uint32_t kClient = 0xc1d00001;
-// nvprobe's own handles (probe/full_path.cc): device 2i+1, subdevice 2i+2 above this.
-constexpr uint32_t kDeviceHandleBase = 0x5c000000;
 
 class Builder {
  public:
