@@ -105,13 +105,14 @@ StatusOr<std::shared_ptr<const Abi>> Registry::AbiOf(const DriverVersion& releas
     chain.push_back(cur);
     cur = cur->parent.empty() ? nullptr : Entry(*DriverVersion::Parse(cur->parent));
   }
-  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-    DriverVersion v = *DriverVersion::Parse((*it)->version);
-    AbiBuilder b = base ? AbiBuilder(*base, v) : AbiBuilder(v);
+  // One builder takes every delta of the chain in turn: copying the whole ABI once
+  // per release made a lookup of the newest release cost milliseconds, which
+  // nvprobe paid on every run. Only the release asked for is cached.
+  AbiBuilder b = base ? AbiBuilder(*base, release) : AbiBuilder(release);
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it)
     if ((*it)->delta != nullptr) (*it)->delta(b);
-    base = std::make_shared<const Abi>(std::move(b).Build());
-    cache_[v] = base;
-  }
+  base = std::make_shared<const Abi>(std::move(b).Build());
+  cache_[release] = base;
   return base;
 }
 

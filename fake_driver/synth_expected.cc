@@ -1,9 +1,10 @@
 // The expected half of `fakedrv synth`: what nvprobe must answer on a machine, in
-// fast and full mode, derived from the description (and the CUDA table) alone,
+// fast, --details and --full mode, derived from the description (and the CUDA table) alone,
 // following the documented behaviour in probe/README.md: sources in order, the GPU
 // list of the first source that has one, gaps filled by the later ones.
-#include <cstdio>
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -41,10 +42,18 @@ std::string Failure(const MachineFaults& f, const std::string& escape, const std
   return f.ErrnoOf(escape) ? "ioctl failed" : status;
 }
 
-Json Mode(const Machine& m, const std::string& driver, const abi::Abi& abi, bool full) {
+// nvprobe's modes: the fast path, --details (the GPU files too), --full.
+enum class ProbeMode { kFast, kDetails, kFull };
+
+Json Mode(const Machine& m, const std::string& driver, const abi::Abi& abi, ProbeMode mode) {
   using FileState = MachineFaults::FileState;
   const MachineFaults& f = m.faults;
-  const uint64_t max_devices = 32;  // NV_MAX_DEVICES in every release 515..595
+  const bool full = mode == ProbeMode::kFull;
+  // Card info lists up to the entries one ioctl carries: nvprobe asks for
+  // NV_MAX_DEVICES, then after EINVAL for 16383 bytes' worth (probe/card_info.cc).
+  const uint64_t max_devices =
+      std::min<uint64_t>(abi.FindConstant("NV_ABSOLUTE_MAX_IOCTL_SIZE").value_or(0), (1u << 14) - 1) /
+      abi.FindStruct("nv_ioctl_card_info_t")->size;
   // How far the ioctl path gets: the node opens, the version comes back, the cards.
   const bool ctl_open = m.HasKernelDriver() && f.ctl_open_errno == 0;
   const bool version_ok = ctl_open && !f.ErrnoOf("NV_ESC_CHECK_VERSION_STR");
@@ -100,7 +109,10 @@ Json Mode(const Machine& m, const std::string& driver, const abi::Abi& abi, bool
 
   sources.push_back(Source("ioctl", version_ok));
   if (full && cards && !visible.empty()) sources.push_back(Source("ioctl-full", full_done > 0));
-  bool files_gpus = !visible.empty();  // sysfs lists them even in containers
+  // The GPU files are read in --details and --full, and whenever the driver listed
+  // no GPU; the fast path otherwise reads only the version files.
+  const bool gpu_files = mode != ProbeMode::kFast || !cards || m.gpus.empty();
+  bool files_gpus = gpu_files && !visible.empty();  // sysfs lists them even in containers
   sources.push_back(Source("files", files_versions || files_gpus));
   // nvidia-smi runs only when no source found the driver version; there is none on
   // the fake machine (the tests give nvprobe an empty PATH), so it fails.
@@ -113,11 +125,11 @@ Json Mode(const Machine& m, const std::string& driver, const abi::Abi& abi, bool
       const bool fullg = full_ok(g);
       const std::string sysfs = "/sys/bus/pci/devices/" + g.BusId() + "/";
       // /proc/driver/nvidia/gpus/*/information, read and parsed.
-      const bool procfs = !f.no_driver_files &&
+      const bool procfs = gpu_files && !f.no_driver_files &&
           f.StateOf("/proc/driver/nvidia/gpus/" + g.BusId() + "/information") == FileState::kOk;
-      const bool sys_subsystem = f.StateOf(sysfs + "subsystem_vendor") == FileState::kOk &&
+      const bool sys_subsystem = gpu_files && f.StateOf(sysfs + "subsystem_vendor") == FileState::kOk &&
                                  f.StateOf(sysfs + "subsystem_device") == FileState::kOk;
-      const bool sys_revision = f.StateOf(sysfs + "revision") == FileState::kOk;
+      const bool sys_revision = gpu_files && f.StateOf(sysfs + "revision") == FileState::kOk;
       const bool rm_pci = fullg && !control_fails("NV2080_CTRL_CMD_BUS_GET_PCI_INFO");
       Json j;
       j["index"] = i;
@@ -173,6 +185,11 @@ Json Mode(const Machine& m, const std::string& driver, const abi::Abi& abi, bool
     for (const auto& [cmd, what] : kControls)
       if (control_fails(cmd))
         warnings.push_back(gpu + what + cmd + ": " + control_failure(cmd));
+    // synth gives GPU i device instance i; RM has 32 (NV_MAX_DEVICES), so nvprobe
+    // refuses the rest and falls back to the card index (probe/full_path.cc).
+    if (i >= 32 && !control_fails("NV0000_CTRL_CMD_GPU_GET_ID_INFO_V2"))
+      warnings.push_back(gpu + "device instance unknown (NV0000_CTRL_GPU_GET_ID_INFO_V2_PARAMS.deviceInstance " +
+                         std::to_string(i) + " out of range)");
     // Failed frees: the subdevice's, then the device's (the client's is not reported).
     if (f.ErrnoOf("NV_ESC_RM_FREE")) {
       const uint32_t h_device = kDeviceHandleBase + 2 * static_cast<uint32_t>(i) + 1;
@@ -186,7 +203,7 @@ Json Mode(const Machine& m, const std::string& driver, const abi::Abi& abi, bool
     warnings.push_back("/proc/driver/nvidia/version: no version");
   if (!f.no_driver_files && f.StateOf("/sys/module/nvidia/version") == FileState::kGarbled)
     warnings.push_back("/sys/module/nvidia/version does not hold a version");
-  for (const MachineGpu& g : visible) {
+  for (const MachineGpu& g : gpu_files ? visible : none) {
     const std::string info = "/proc/driver/nvidia/gpus/" + g.BusId() + "/information";
     if (!f.no_driver_files && f.StateOf(info) == FileState::kMissing)
       warnings.push_back("files: open " + info);
@@ -225,8 +242,9 @@ StatusOr<Json> ExpectedAnswer(const abi::Registry& registry, const Machine& mach
   j["driver"] = driver;
   j["derived_from"] =
       "the machine description and probe/data/cuda_driver_table.tsv (fakedrv synth), not a probe run";
-  j["modes"] = {{"fast", Mode(machine, driver, **abi, false)},
-                {"full", Mode(machine, driver, **abi, true)}};
+  j["modes"] = {{"fast", Mode(machine, driver, **abi, ProbeMode::kFast)},
+                {"details", Mode(machine, driver, **abi, ProbeMode::kDetails)},
+                {"full", Mode(machine, driver, **abi, ProbeMode::kFull)}};
   return j;
 }
 

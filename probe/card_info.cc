@@ -1,5 +1,7 @@
 #include "probe/card_info.h"
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 
@@ -23,16 +25,31 @@ StatusOr<std::vector<CardInfo>> ReadCardInfo(System& sys, int ctl_fd, const abi:
   if (!layout.ok()) return layout.status();
   StatusOr<uint64_t> max_devices = abi.Constant("NV_MAX_DEVICES");
   if (!max_devices.ok()) return max_devices.status();
+  StatusOr<uint64_t> max_size = abi.Constant("NV_ABSOLUTE_MAX_IOCTL_SIZE");
+  if (!max_size.ok()) return max_size.status();
   const uint32_t entry = (*layout)->size;
-  const uint32_t count = static_cast<uint32_t>(*max_devices);
-  if (entry == 0 || count == 0 || count > 1024)
-    return InternalError("card info: bad NV_MAX_DEVICES or entry size");
-  std::vector<uint8_t> buf(static_cast<size_t>(entry) * count, 0);
-  StatusOr<unsigned long> req = NvRequest(abi, "NV_ESC_CARD_INFO", static_cast<uint32_t>(buf.size()));
-  if (!req.ok()) return req.status();
-  IoctlResult io = sys.Ioctl(ctl_fd, *req, buf.data());
-  if (!io.ok())
-    return UnavailableError(std::string("NV_ESC_CARD_INFO failed: ") + std::strerror(io.err));
+  if (entry == 0 || *max_devices == 0 || *max_devices > 1024 || *max_size > (1u << 20))
+    return InternalError("card info: bad NV_MAX_DEVICES, NV_ABSOLUTE_MAX_IOCTL_SIZE or entry size");
+  // The driver fails with EINVAL when it has more GPUs than entries
+  // (kernel-open/nvidia/nv.c:nvidia_read_card_info()). NV_MAX_DEVICES is what its
+  // own clients pass; a machine with more GPUs gets one more try with as many entries
+  // as a single ioctl carries (_IOC_SIZE has 14 bits; nv.c:nvidia_ioctl() caps any
+  // argument at NV_ABSOLUTE_MAX_IOCTL_SIZE).
+  const uint32_t most = static_cast<uint32_t>(std::min<uint64_t>(*max_size, (1u << 14) - 1) / entry);
+  std::vector<uint8_t> buf;
+  uint32_t count = 0;
+  for (uint32_t attempt : {static_cast<uint32_t>(*max_devices), most}) {
+    if (attempt <= count) break;
+    count = attempt;
+    buf.assign(static_cast<size_t>(entry) * count, 0);
+    StatusOr<unsigned long> req = NvRequest(abi, "NV_ESC_CARD_INFO", static_cast<uint32_t>(buf.size()));
+    if (!req.ok()) return req.status();
+    IoctlResult io = sys.Ioctl(ctl_fd, *req, buf.data());
+    if (io.ok()) break;
+    if (io.err != EINVAL || count == most)
+      return UnavailableError(std::string("NV_ESC_CARD_INFO failed: ") + std::strerror(io.err) +
+                              " (" + std::to_string(count) + " entries)");
+  }
 
   std::vector<CardInfo> cards;
   for (uint32_t i = 0; i < count; ++i) {

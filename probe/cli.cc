@@ -22,16 +22,23 @@ std::vector<std::string> SplitComma(const std::string& s) {
 std::string HelpText() {
   return R"(nvprobe: the NVIDIA driver version, CUDA level and every GPU, from the kernel driver.
 
-Usage: nvprobe [--json] [--full] [--source=LIST] [--smi-timeout=MS]
+Usage: nvprobe [--json] [--details] [--full] [--source=LIST] [--smi-timeout=MS]
        nvprobe --query-gpu=FIELDS --format=csv[,noheader][,nounits]
 
 Output (default: a human-readable table):
   --json                 one JSON document, schema nvprobe/1 (probe/nvprobe-1.schema.json)
   --query-gpu=FIELDS     nvidia-smi-style CSV, one line per GPU; FIELDS from
                          driver_version, name, pci.bus_id, uuid, compute_cap, memory.total
+                         (name and uuid turn on --details; memory.total needs --full)
   --format=csv[,noheader][,nounits]   as nvidia-smi (required with --query-gpu)
 
-Probing:
+Probing (default: the fast path. Where the kernel driver answers, it reports the
+driver version and each GPU's PCI IDs, minor, architecture and compute capability,
+in a time that does not grow with the number of GPUs; name, UUID, PCI subsystem and
+revision, and memory are null unless asked for):
+  --details              also read each GPU's /proc/driver/nvidia/gpus/*/information and
+                         /sys/bus/pci/devices/* files: name, UUID, PCI subsystem and
+                         revision, without opening /dev/nvidiaN (a few reads per GPU)
   --full                 the kernel driver's full path for every GPU (opens /dev/nvidiaN,
                          which initializes the GPU: can take seconds without persistence
                          mode). Without it the full path runs only for GPUs whose PCI
@@ -76,6 +83,8 @@ int RunCli(System& sys, const std::vector<std::string>& args, const CliEnvironme
       json = true;
     } else if (a == "--full") {
       opt.full = true;
+    } else if (a == "--details") {
+      opt.details = true;
     } else if (auto v = value("--source")) {
       for (const std::string& s : SplitComma(*v)) {
         if (s != kSourceEnv && s != kSourceIoctl && s != kSourceIoctlFull && s != kSourceFiles &&
@@ -130,6 +139,8 @@ int RunCli(System& sys, const std::vector<std::string>& args, const CliEnvironme
       err << "nvprobe: " << (fields.empty() ? "empty --query-gpu" : check.status().message()) << "\n";
       return kExitUsage;
     }
+    for (const std::string& f : fields)
+      if (f == "name" || f == "gpu_name" || f == "uuid") opt.details = true;
   }
 
   ProbeResult result = RunProbe(sys, opt);

@@ -148,7 +148,7 @@ void ParseGpuInformation(const std::string& text, const std::string& path, GpuIn
   }
 }
 
-FilesFindings ReadDriverFiles(System& sys, std::vector<std::string>& warnings) {
+FilesFindings ReadDriverFiles(System& sys, std::vector<std::string>& warnings, bool per_gpu) {
   FilesFindings f;
   const std::string sys_path = "/sys/module/nvidia/version";
   if (StatusOr<std::string> t = sys.ReadFile(sys_path, 256); t.ok()) {
@@ -170,6 +170,7 @@ FilesFindings ReadDriverFiles(System& sys, std::vector<std::string>& warnings) {
     f.notes.push_back(t.status().message());
   }
 
+  if (!per_gpu) return f;
   std::map<std::string, GpuInfo> gpus;  // by bus ID: the PCI order nvidia-smi uses
   const std::string gpus_dir = "/proc/driver/nvidia/gpus";
   if (StatusOr<std::vector<std::string>> names = sys.ListDir(gpus_dir); names.ok()) {

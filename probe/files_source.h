@@ -21,7 +21,10 @@ struct FilesFindings {
 };
 
 // Never fails: every file that is absent or malformed is a note or a warning.
-FilesFindings ReadDriverFiles(System& sys, std::vector<std::string>& warnings);
+// `per_gpu`: also list the GPUs from procfs and sysfs, a few file reads per GPU
+// (otherwise only the two version files: a cost independent of the GPU count).
+FilesFindings ReadDriverFiles(System& sys, std::vector<std::string>& warnings,
+                              bool per_gpu = true);
 
 // Parsers, exposed for tests. The version file's first version-shaped token of its
 // "NVRM version:" line (open and proprietary formats, kernel-open/nvidia/nv-procfs.c).

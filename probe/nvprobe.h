@@ -14,10 +14,11 @@ extern "C" {
 #define NVPROBE_ERROR 1
 #define NVPROBE_NO_DRIVER 3
 #define NVPROBE_BUFFER_TOO_SMALL (-1) /* *needed says how much; buf untouched */
-#define NVPROBE_BAD_ARGUMENT (-2)
+#define NVPROBE_BAD_ARGUMENT (-2) /* buf NULL with a size, or an unknown flag */
 
 /* Flags. */
 #define NVPROBE_FLAG_FULL 1u /* the full path for every GPU (as --full) */
+#define NVPROBE_FLAG_DETAILS 2u /* every GPU's procfs/sysfs files too (as --details) */
 
 /* Probes the machine and writes the JSON document, NUL-terminated, to buf (size
  * bytes). `needed` (may be NULL) receives a size that holds the document with its

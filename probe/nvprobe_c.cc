@@ -26,10 +26,12 @@ int JsonIntoBuffer(System& sys, const ProbeOptions& opt, char* buf, size_t size,
 
 extern "C" int nvprobe_json(char* buf, size_t size, size_t* needed, unsigned flags) {
   if (buf == nullptr && size != 0) return NVPROBE_BAD_ARGUMENT;
+  if ((flags & ~(NVPROBE_FLAG_FULL | NVPROBE_FLAG_DETAILS)) != 0) return NVPROBE_BAD_ARGUMENT;
   nvprobe::probe::ProbeOptions opt;
   if (const char* v = std::getenv("NVPROBE_DRIVER_VERSION")) opt.env_driver_version = v;
   if (const char* p = std::getenv("PATH")) opt.path_env = p;
   opt.full = (flags & NVPROBE_FLAG_FULL) != 0;
+  opt.details = (flags & NVPROBE_FLAG_DETAILS) != 0;
   nvprobe::probe::LinuxSystem sys;
   return nvprobe::probe::JsonIntoBuffer(sys, opt, buf, size, needed);
 }

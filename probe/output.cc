@@ -98,6 +98,15 @@ std::string ToHuman(const ProbeResult& r) {
                     s(g.compute_capability).c_str(), arch.c_str(), mem.c_str(), s(g.uuid).c_str());
       o << line;
     }
+    bool unnamed = false, no_memory = false;
+    for (const GpuInfo& g : r.gpus) {
+      unnamed |= !g.name || !g.uuid;
+      no_memory |= !g.memory_mib;
+    }
+    if (unnamed)
+      o << "(-: not learned; names and UUIDs: --details, those and memory: --full)\n";
+    else if (no_memory)
+      o << "(-: not learned; memory: --full)\n";
   }
   o << "\nSources:\n";
   for (const SourceReport& src : r.sources_tried) {

@@ -196,7 +196,8 @@ void RunFiles(Context& c) {
   if (!c.Enabled(kSourceFiles)) return;
   Timer t;
   SourceReport& r = c.Report(kSourceFiles);
-  FilesFindings f = ReadDriverFiles(c.sys, c.result.warnings);
+  const bool per_gpu = c.opt.details || c.opt.full || c.ioctl_gpus.empty();
+  FilesFindings f = ReadDriverFiles(c.sys, c.result.warnings, per_gpu);
   std::optional<std::string> v = f.sys_module_version ? f.sys_module_version : f.proc_version;
   if (f.sys_module_version && f.proc_version && *f.sys_module_version != *f.proc_version)
     c.result.warnings.push_back("files: /sys/module/nvidia/version says " + *f.sys_module_version +

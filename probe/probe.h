@@ -21,6 +21,12 @@ struct ProbeOptions {
   std::optional<std::string> env_driver_version;
   // Run the full path for every GPU (otherwise only for GPUs the PCI table lacks).
   bool full = false;
+  // Read every GPU's procfs and sysfs files (name, UUID, PCI subsystem and revision)
+  // even when the kernel driver listed the GPUs. Without it (and without `full`)
+  // the files source reads only the version files then, so that the fast path costs
+  // the same for 1 GPU and for 64; the GPU files are still the fallback whenever the
+  // driver lists no GPU.
+  bool details = false;
   // Sources to run (kSourceIoctl, kSourceIoctlFull, kSourceFiles, kSourceSmi, kSourceEnv);
   // empty: all, with nvidia-smi only when no earlier source found the driver.
   std::set<std::string> sources;

@@ -6,6 +6,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "abi/abi_json.h"
+#include "abi/releases/release_table.h"
 #include "abi/struct_view.h"
 
 namespace nvprobe::abi {
@@ -56,6 +58,23 @@ TEST(RegistryTest, EveryReleaseBuildsAndValidates) {
     EXPECT_EQ((*a)->release(), info.version);
     Status valid = (*a)->Validate();
     EXPECT_TRUE(valid.ok()) << valid.ToString();
+  }
+}
+
+// AbiOf builds a release from its nearest cached ancestor; the result may not
+// depend on what was cached before: every release built cold from the root must
+// equal the same release built on top of its already-built parent.
+TEST(RegistryTest, BuildingFromTheRootOrFromACachedParentAgrees) {
+  StatusOr<std::unique_ptr<Registry>> warm = Registry::FromTable(releases::ReleaseTable());
+  ASSERT_TRUE(warm.ok()) << warm.status().ToString();
+  for (const ReleaseInfo& info : (*warm)->releases()) {  // oldest first: parents are cached
+    StatusOr<std::unique_ptr<Registry>> cold = Registry::FromTable(releases::ReleaseTable());
+    ASSERT_TRUE(cold.ok());
+    StatusOr<std::shared_ptr<const Abi>> a = (*cold)->AbiOf(info.version);
+    StatusOr<std::shared_ptr<const Abi>> b = (*warm)->AbiOf(info.version);
+    ASSERT_TRUE(a.ok() && b.ok()) << info.version.ToString();
+    EXPECT_EQ((*a)->release(), info.version);
+    EXPECT_EQ(DumpJson(**a).dump(1), DumpJson(**b).dump(1)) << info.version.ToString();
   }
 }
 

@@ -6,7 +6,7 @@
 // decoding of the recorded events the run involved (served, or closest to an
 // unanswered request; `fakedrv run --verbose` names them) follow.
 //
-//   check_answer FAKEDRV NVPROBE TRACE EXPECTED MODE      MODE: fast | full | csv
+//   check_answer FAKEDRV NVPROBE TRACE EXPECTED MODE      MODE: fast | details | full | csv
 //
 // nvprobe runs with an empty $PATH (no host nvidia-smi).
 #include <sys/wait.h>
@@ -156,7 +156,7 @@ std::string CsvLine(const Json& want, const Json& g) {
 
 int main(int argc, char** argv) {
   if (argc != 6) {
-    std::cerr << "usage: check_answer FAKEDRV NVPROBE TRACE EXPECTED fast|full|csv\n";
+    std::cerr << "usage: check_answer FAKEDRV NVPROBE TRACE EXPECTED fast|details|full|csv\n";
     return 2;
   }
   const std::string fakedrv = argv[1], nvprobe = argv[2], trace = argv[3], mode = argv[5];
@@ -165,9 +165,19 @@ int main(int argc, char** argv) {
     std::cerr << argv[4] << ": not JSON\n";
     return 1;
   }
-  const Json& want = expected["modes"][mode == "full" ? "full" : "fast"];
+  if (mode != "fast" && mode != "details" && mode != "full" && mode != "csv") {
+    std::cerr << "check_answer: unknown mode \"" << mode << "\"\n";
+    return 2;
+  }
+  // --query-gpu with name and uuid turns --details on (probe/cli.cc).
+  const Json& want = expected["modes"][mode == "csv" ? "details" : mode];
+  if (!want.is_object()) {
+    std::cerr << argv[4] << ": no expected answer for mode " << mode << " (regenerate it)\n";
+    return 1;
+  }
   const std::string log = Tmp("fakedrv.log");
-  std::string args = mode == "full"  ? "--json --full"
+  std::string args = mode == "full"      ? "--json --full"
+                     : mode == "details" ? "--json --details"
                      : mode == "csv" ? "--query-gpu=driver_version,name,pci.bus_id,uuid,compute_cap,"
                                        "memory.total --format=csv,noheader,nounits"
                                      : "--json";

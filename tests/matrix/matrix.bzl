@@ -1,4 +1,4 @@
-"""The regression matrix: one test per (trace, probe mode).
+"""The regression matrix: one test per (trace, probe mode: fast, details, full, csv).
 
 Each test runs the static //probe:nvprobe under `fakedrv run --strict` on a
 committed trace (//traces) and compares its answer with the trace's expected answer
@@ -12,7 +12,7 @@ def probe_matrix(corpus, csv_machines = []):
             base = "%s/%s" % (release, machine)
             trace = "//traces:%s.trace.jsonl" % base
             expected = "//traces:%s.expected.json" % base
-            modes = ["fast", "full"]
+            modes = ["fast", "details", "full"]
             if machine in csv_machines:
                 modes.append("csv")
             for mode in modes:

@@ -111,20 +111,53 @@ TEST(SynthTest, ControlParamsSizeIsTheReleaseStructSize) {
   }
 }
 
-TEST(SynthTest, CardInfoWithTooFewEntriesIsEinval) {
+Machine WithGpus(size_t n) {
   Machine m = H100();
-  while (m.gpus.size() <= 32) {
+  while (m.gpus.size() < n) {
     MachineGpu g = m.gpus.back();
-    g.bus += 1;
-    g.minor += 1;
+    g.bus = (g.bus + 1) % 256;
+    if (g.bus == 0) g.slot += 1;
+    g.minor = (g.minor + 1) % 255;
     m.gpus.push_back(g);
   }
-  Trace t = Synth(m, "580.95.05");
+  return m;
+}
+
+// 33 GPUs: NV_MAX_DEVICES entries are too few (EINVAL); nvprobe's second call with
+// 227 entries (16383 bytes) lists them, and the full path follows.
+TEST(SynthTest, CardInfoWithTooFewEntriesIsEinvalThenRetriedLarger) {
+  Trace t = Synth(WithGpus(33), "580.95.05");
   auto ci = Events(t, "NV_ESC_CARD_INFO");
-  ASSERT_EQ(ci.size(), 1u);
+  ASSERT_EQ(ci.size(), 2u);
   EXPECT_EQ(ci[0]->ret, -1);
   EXPECT_EQ(ci[0]->err, EINVAL);
+  EXPECT_EQ(ci[0]->args.in.size(), 32u * 72u);
+  EXPECT_EQ(ci[1]->ret, 0);
+  EXPECT_EQ(ci[1]->args.in.size(), 227u * 72u);
+  EXPECT_EQ(ci[1]->args.out[32 * 72], 1);  // entry 32 is valid
+  EXPECT_FALSE(Events(t, "NV_ESC_RM_ALLOC").empty());
+  Json fast = ExpectedAnswer(Reg(), WithGpus(33), "580.95.05").value()["modes"]["fast"];
+  EXPECT_EQ(fast["gpus"].size(), 33u);
+  EXPECT_EQ(fast["gpus"][32]["source"], "ioctl");
+}
+
+TEST(SynthTest, CardInfoBeyondOneIoctlFailsBothCalls) {
+  Trace t = Synth(WithGpus(228), "580.95.05");
+  auto ci = Events(t, "NV_ESC_CARD_INFO");
+  ASSERT_EQ(ci.size(), 2u);
+  EXPECT_EQ(ci[1]->err, EINVAL);
   EXPECT_TRUE(Events(t, "NV_ESC_RM_ALLOC").empty());
+  Json fast = ExpectedAnswer(Reg(), WithGpus(228), "580.95.05").value()["modes"]["fast"];
+  EXPECT_EQ(fast["gpus"][0]["source"], "files");
+}
+
+// Any other errno is final: nvprobe does not ask again.
+TEST(SynthTest, CardInfoFaultOtherThanEinvalIsNotRetried) {
+  Machine m = WithGpus(40);
+  m.faults.ioctl_errno["NV_ESC_CARD_INFO"] = EIO;
+  auto ci = Events(Synth(m, "580.95.05"), "NV_ESC_CARD_INFO");
+  ASSERT_EQ(ci.size(), 1u);
+  EXPECT_EQ(ci[0]->err, EIO);
 }
 
 TEST(SynthTest, TraceRoundTripsThroughTheLoader) {
@@ -225,10 +258,16 @@ TEST(SynthTest, MissingAndGarbledFiles) {
   EXPECT_EQ(t.FindFile(info)->type, NodeType::kAbsent);
   EXPECT_EQ(t.FindFile("/proc/driver/nvidia/gpus/0000:18:00.0")->type, NodeType::kDir);
   EXPECT_EQ(t.FindFile("/sys/module/nvidia/version")->content.substr(0, 2), "\x01\x7f");
+  Json details = ExpectedAnswer(Reg(), m, "580.95.05").value()["modes"]["details"];
+  EXPECT_TRUE(details["gpus"][0]["name"].is_null());
+  EXPECT_EQ(details["gpus"][1]["name"], "NVIDIA H100 80GB HBM3");
+  EXPECT_EQ(details["warnings"].size(), 2u);
+  // The fast path reads no GPU file: no name at all, and only the version file's warning.
   Json fast = ExpectedAnswer(Reg(), m, "580.95.05").value()["modes"]["fast"];
-  EXPECT_TRUE(fast["gpus"][0]["name"].is_null());
-  EXPECT_EQ(fast["gpus"][1]["name"], "NVIDIA H100 80GB HBM3");
-  EXPECT_EQ(fast["warnings"].size(), 2u);
+  EXPECT_TRUE(fast["gpus"][1]["name"].is_null());
+  EXPECT_TRUE(fast["gpus"][1]["uuid"].is_null());
+  EXPECT_TRUE(fast["gpus"][1]["pci_subsystem_id"].is_null());
+  EXPECT_EQ(fast["warnings"].size(), 1u);
 }
 
 TEST(SynthTest, GpuWithoutDriverIsOnlyOnPci) {

@@ -119,8 +119,9 @@ IoctlResult FakeKernel::VersionCheck(void* arg, uint32_t size) {
 }
 
 IoctlResult FakeKernel::CardInfo(void* arg, uint32_t size) {
-  if (card_info_errno) return {-1, card_info_errno};
   const abi::StructLayout& l = *abi_->Struct("nv_ioctl_card_info_t").value();
+  card_info_entries.push_back(size / l.size);
+  if (card_info_errno) return {-1, card_info_errno};
   if (size % l.size != 0 || size / l.size < gpus.size()) return {-1, EINVAL};
   std::memset(arg, 0, size);
   for (size_t i = 0; i < gpus.size(); ++i) {

@@ -57,6 +57,7 @@ class FakeKernel {
   std::vector<std::string> calls;   // "ALLOC NV01_DEVICE_0", "CONTROL NV2080_...", ...
   std::map<std::string, uint32_t> control_params_size;  // by command name
   int version_queries = 0;
+  std::vector<uint32_t> card_info_entries;  // entries passed, per card-info call
   int gpu_opens = 0;
 
   IoctlResult Ioctl(int fd, unsigned long request, void* arg);

@@ -13,6 +13,7 @@
 namespace nvprobe::probe {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::NiceMock;
 
@@ -112,6 +113,43 @@ TEST(CardInfoTest, IoctlFailure) {
   EXPECT_EQ(*r.driver.version, "580.95.05");
   EXPECT_THAT(r.sources_tried[0].error, HasSubstr("NV_ESC_CARD_INFO failed"));
   EXPECT_TRUE(k.open_fds.empty());
+}
+
+TEST(CardInfoTest, NoRetryAfterAnErrorOtherThanEinval) {
+  NiceMock<MockSystem> sys;
+  FakeKernel k("580.95.05");
+  k.card_info_errno = EIO;
+  k.Install(sys);
+  RunProbe(sys, IoctlOnly());
+  EXPECT_THAT(k.card_info_entries, ElementsAre(32u));
+}
+
+// More GPUs than NV_MAX_DEVICES: the 32-entry call fails with EINVAL and a second
+// call with as many entries as one ioctl carries (16383 / 72 = 227) lists them all.
+TEST(CardInfoTest, MoreGpusThanNvMaxDevicesTakesOneLargerCall) {
+  NiceMock<MockSystem> sys;
+  FakeKernel k("580.95.05");
+  for (uint32_t i = 1; i < 64; ++i)
+    k.gpus.push_back(FakeGpu{.bus = i, .minor = i});
+  k.Install(sys);
+  ProbeResult r = RunProbe(sys, IoctlOnly());
+  EXPECT_THAT(k.card_info_entries, ElementsAre(32u, 227u));
+  ASSERT_EQ(r.gpus.size(), 64u);
+  EXPECT_EQ(*r.gpus[63].pci_bus_id, "0000:3f:00.0");
+  EXPECT_EQ(*r.gpus[63].minor, 63u);
+  EXPECT_TRUE(r.sources_tried[0].ok);
+}
+
+TEST(CardInfoTest, MoreGpusThanOneIoctlCarriesIsAnError) {
+  NiceMock<MockSystem> sys;
+  FakeKernel k("580.95.05");
+  for (uint32_t i = 1; i < 228; ++i)
+    k.gpus.push_back(FakeGpu{.bus = i % 256, .slot = i / 256, .minor = i % 255});
+  k.Install(sys);
+  ProbeResult r = RunProbe(sys, IoctlOnly());
+  EXPECT_THAT(k.card_info_entries, ElementsAre(32u, 227u));
+  EXPECT_THAT(r.sources_tried[0].error, HasSubstr("NV_ESC_CARD_INFO failed: Invalid argument (227 entries)"));
+  EXPECT_TRUE(r.gpus.empty());
 }
 
 TEST(FastPathTest, NeverOpensAGpuAndGetsCapabilityFromTheTable) {

@@ -22,6 +22,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::NiceMock;
+using ::testing::Not;
 using json = nlohmann::json;
 
 // The subset of JSON Schema (draft 2020-12) the schema file uses: type (string or
@@ -175,6 +176,30 @@ TEST(CliTest, ExitStatuses) {
   EXPECT_EQ(j["sources_tried"].size(), 3u);
 }
 
+// The fast path leaves name and UUID to --details (the driver's files) and memory to
+// --full; the table says so, and --query-gpu asking for a name reads the files.
+TEST(CliTest, DetailsFillTheNamesAndTheTableSaysWhatIsMissing) {
+  NiceMock<MockSystem> sys;
+  FakeKernel k("580.95.05");
+  k.dirs["/proc/driver/nvidia/gpus"] = {"0000:3b:00.0"};
+  k.files["/proc/driver/nvidia/gpus/0000:3b:00.0/information"] =
+      "Model: \t\t NVIDIA H100 80GB HBM3\nGPU UUID: \t GPU-12345678-1234-1234-1234-123456789abc\n";
+  k.Install(sys);
+  std::string out;
+  EXPECT_EQ(Cli(sys, {}, &out), 0);
+  EXPECT_THAT(out, Not(HasSubstr("NVIDIA H100")));
+  EXPECT_THAT(out, HasSubstr("(-: not learned; names and UUIDs: --details, those and memory: --full)"));
+  EXPECT_EQ(Cli(sys, {"--details"}, &out), 0);
+  EXPECT_THAT(out, HasSubstr("NVIDIA H100 80GB HBM3"));
+  EXPECT_THAT(out, HasSubstr("(-: not learned; memory: --full)"));
+  EXPECT_EQ(Cli(sys, {"--query-gpu=name,uuid", "--format=csv,noheader"}, &out), 0);
+  EXPECT_EQ(out, "NVIDIA H100 80GB HBM3, GPU-12345678-1234-1234-1234-123456789abc\n");
+  EXPECT_EQ(Cli(sys, {"--query-gpu=pci.bus_id", "--format=csv,noheader"}, &out), 0);
+  EXPECT_EQ(out, "00000000:3B:00.0\n");
+  EXPECT_EQ(Cli(sys, {"--full"}, &out), 0);
+  EXPECT_THAT(out, Not(HasSubstr("not learned")));
+}
+
 TEST(CApiTest, BufferHandling) {
   NiceMock<MockSystem> sys;
   FakeKernel k("580.95.05");
@@ -190,6 +215,7 @@ TEST(CApiTest, BufferHandling) {
   EXPECT_GT(needed, std::strlen(buf.data()) + 1);
   EXPECT_EQ(json::parse(buf.data())["driver"]["version"], "580.95.05");
   EXPECT_EQ(nvprobe_json(nullptr, 5, nullptr, 0), NVPROBE_BAD_ARGUMENT);
+  EXPECT_EQ(nvprobe_json(small, sizeof(small), nullptr, 4u), NVPROBE_BAD_ARGUMENT);  // unknown flag
 }
 
 }  // namespace

@@ -171,12 +171,39 @@ TEST(ProbeTest, KernelDriverWinsOverStaleFiles) {
   EXPECT_EQ(r.driver.source, kSourceIoctl);
   ASSERT_FALSE(r.warnings.empty());
   EXPECT_THAT(r.warnings[0], HasSubstr("/proc/driver/nvidia/version says 570.124.06"));
-  // Files fill what the fast path cannot learn, for the same bus ID.
+  // The fast path reads no GPU file: what it cannot learn stays null.
   ASSERT_EQ(r.gpus.size(), 1u);
-  EXPECT_EQ(*r.gpus[0].uuid, "GPU-12345678-1234-1234-1234-123456789abc");
+  EXPECT_FALSE(r.gpus[0].uuid.has_value());
   EXPECT_EQ(r.sources_tried.size(), 3u);
   EXPECT_TRUE(r.sources_tried[2].skipped);  // nvidia-smi not needed
   EXPECT_EQ(ExitStatusOf(r), kExitFound);
+  // --details: the files fill it, for the same bus ID.
+  ProbeResult d = RunProbe(sys, Opt([](ProbeOptions& o) { o.details = true; }));
+  ASSERT_EQ(d.gpus.size(), 1u);
+  EXPECT_EQ(d.gpus[0].uuid.value_or(""), "GPU-12345678-1234-1234-1234-123456789abc");
+  EXPECT_EQ(d.gpus[0].source, kSourceIoctl);
+}
+
+// The fast path's cost may not grow with the GPU count: with the GPUs listed by
+// the driver it opens no per-GPU file and lists no GPU directory. --details does.
+TEST(ProbeTest, FastPathReadsNoGpuFileWhenTheDriverListsTheGpus) {
+  for (const bool details : {false, true}) {
+    NiceMock<MockSystem> sys;
+    FakeKernel k("580.95.05");
+    for (uint32_t i = 1; i < 8; ++i) k.gpus.push_back(FakeGpu{.bus = 0x3b + i, .minor = i});
+    AddFiles(k, kOpenProc);
+    k.Install(sys);
+    const int per_gpu = details ? 1 : 0;
+    EXPECT_CALL(sys, ReadFile(_, _)).Times(::testing::AnyNumber());
+    EXPECT_CALL(sys, ListDir(_)).Times(::testing::AnyNumber());
+    EXPECT_CALL(sys, ReadFile(::testing::StartsWith("/proc/driver/nvidia/gpus/"), _))
+        .Times(details ? ::testing::AtLeast(1) : ::testing::Exactly(0));
+    EXPECT_CALL(sys, ListDir("/sys/bus/pci/devices")).Times(per_gpu);
+    EXPECT_CALL(sys, ListDir("/proc/driver/nvidia/gpus")).Times(per_gpu);
+    ProbeResult r = RunProbe(sys, Opt([&](ProbeOptions& o) { o.details = details; }));
+    ASSERT_EQ(r.gpus.size(), 8u) << details;
+    EXPECT_EQ(r.gpus[0].name.has_value(), details);
+  }
 }
 
 TEST(ProbeTest, PermissionDeniedFallsBackToFilesAndSaysHowToFix) {
