@@ -1,5 +1,5 @@
 // [4] Regression-matrix throughput: corpus traces verified per second, each trace
-// being nvprobe fast and --full under `fakedrv run --strict` compared with the
+// being nvprobe fast, --details and --full under `fakedrv run --strict` compared with the
 // trace's expected answer (what tests/matrix does, without Bazel's per-test
 // overhead), sequentially and in parallel, against /bin/true under the same
 // supervisor on the same traces.
@@ -19,7 +19,7 @@ namespace {
 constexpr char kSection[] = "4 matrix throughput";
 
 struct Cell {
-  std::string trace, expected, mode;  // mode: "floor", "fast" or "full"
+  std::string trace, expected, mode;  // mode: "floor", "fast", "details" or "full"
 };
 
 // Committed corpus traces that have an expected answer, in a stable order,
@@ -76,6 +76,7 @@ PoolResult RunCells(Context& ctx, const std::vector<Cell>& cells, int jobs, Cont
       std::vector<std::string> cmd = {"/bin/true"};
       if (c.mode != "floor") cmd = {nvprobe, "--json"};
       if (c.mode == "full") cmd.push_back("--full");
+      if (c.mode == "details") cmd.push_back("--details");
       s.cell = next++;
       s.proc = Start(ctx.UnderFakedrv(c.trace, s.log, cmd), s.out, "", ctx.ProbeEnv(wd));
       busy.push_back(free_slots.back());
@@ -125,6 +126,7 @@ void MatrixThroughput(Context& ctx) {
   for (const auto& [t, e] : traces) {
     floor.push_back({t, e, "floor"});
     verify.push_back({t, e, "fast"});
+    verify.push_back({t, e, "details"});
     verify.push_back({t, e, "full"});
   }
   const double n = static_cast<double>(traces.size());
@@ -136,13 +138,13 @@ void MatrixThroughput(Context& ctx) {
     ctx.Add({section, "/bin/true under fakedrv, 1 job (" + count + ")", floor_rate, 0,
              "traces/s", ""});
     PoolResult one = RunCells(ctx, verify, 1, wd);
-    ctx.Add({section, "verified (fast + --full), 1 job (" + count + ")", n / one.seconds,
+    ctx.Add({section, "verified (fast + --details + --full), 1 job (" + count + ")", n / one.seconds,
              floor_rate, "traces/s", "floor"});
     int failed = one.failed;
     if (jobs > 1) {
       PoolResult many = RunCells(ctx, verify, jobs, wd);
       ctx.Add({section,
-               "verified (fast + --full), " + std::to_string(jobs) + " jobs (" + count + ")",
+               "verified (fast + --details + --full), " + std::to_string(jobs) + " jobs (" + count + ")",
                n / many.seconds, floor_rate, "traces/s", "floor"});
       failed = std::max(failed, many.failed);
     }

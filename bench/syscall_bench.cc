@@ -49,7 +49,9 @@ void SyscallCounts(Context& ctx) {
            "('F' ioctls and the open/stat/access family, fake paths or not)");
   const std::string nvprobe = ctx.Runfile("probe/nvprobe");
   const std::vector<std::pair<std::string, std::vector<std::string>>> modes = {
-      {"fast", {nvprobe, "--json"}}, {"full", {nvprobe, "--json", "--full"}}};
+      {"fast", {nvprobe, "--json"}},
+      {"details", {nvprobe, "--json", "--details"}},
+      {"full", {nvprobe, "--json", "--full"}}};
   std::vector<std::pair<std::string, Series>> series = {{"8 and 64 GPUs", Series::kHeadline},
                                                         {"1 to 64 GPUs", Series::kFastScale},
                                                         {"1 to 8 GPUs", Series::kFullScale}};
@@ -108,6 +110,21 @@ void SyscallCounts(Context& ctx) {
   }
   ctx.Check("full path linear in GPU count, counted: its NVIDIA ioctls are a + b x GPUs",
             linear_measured, full_linear);
+  // The fast path's work, counted: from 1 to 64 GPUs it may add the one retried card
+  // info (above 32 GPUs) and nothing per GPU.
+  std::vector<Machine> scale = MachinesOf(ctx, Series::kFastScale);
+  if (scale.size() >= 2) {
+    const Counts& a = by_trace[scale.front().trace]["fast"];
+    const Counts& b = by_trace[scale.back().trace]["fast"];
+    char measured[200];
+    std::snprintf(measured, sizeof measured,
+                  "%d -> %d GPUs (%s): 'F' ioctls %ld -> %ld, notified %ld -> %ld, syscalls %ld -> %ld",
+                  scale.front().gpus, scale.back().gpus, scale.front().release.c_str(), a.nv_ioctls,
+                  b.nv_ioctls, a.notified, b.notified, a.syscalls, b.syscalls);
+    ctx.Check("fast path independent of GPU count, counted: at most one more NVIDIA ioctl and "
+              "notified call at 64 GPUs than at 1",
+              measured, a.nv_ioctls >= 0 && b.nv_ioctls - a.nv_ioctls <= 1 && b.notified - a.notified <= 1);
+  }
 }
 
 }  // namespace nvprobe::bench

@@ -5,7 +5,7 @@
 // directory listings, nvidia-smi output - comes from the input; then the result is
 // rendered as JSON, table and CSV.
 //
-// Input: a reply script (reply_script.h). Its first byte picks fast or --full mode
+// Input: a reply script (reply_script.h). Its first byte picks fast, --details or --full
 // and the sources; seeds are recorded from the trace corpus (seed_tool probe).
 #include <cstddef>
 #include <cstdint>

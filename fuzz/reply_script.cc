@@ -21,6 +21,7 @@ constexpr int kMaxDepth = 4;
 probe::ProbeOptions OptionsFromFlags(uint8_t flags, std::string env_version) {
   probe::ProbeOptions o;
   o.full = (flags & kFull) != 0;
+  o.details = (flags & kDetails) != 0;
   switch ((flags >> kSourcesShift) & 3) {
     case 0: break;  // all, nvidia-smi only when nothing else found the driver
     case 1: o.sources = {probe::kSourceSmi}; break;

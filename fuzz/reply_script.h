@@ -43,6 +43,7 @@ namespace nvprobe::fuzz {
 inline constexpr uint8_t kFull = 1 << 0;         // --full
 inline constexpr uint8_t kSourcesShift = 1;      // 2 bits: which sources run
 inline constexpr uint8_t kEnvVersion = 1 << 3;   // NVPROBE_DRIVER_VERSION follows
+inline constexpr uint8_t kDetails = 1 << 4;      // --details
 
 // Reply kinds shared by Open, ReadFile, ListDir and Run.
 enum ReplyKind : uint8_t { kOk = 0, kNotFound = 1, kPermissionDenied = 2, kUnavailable = 3 };
@@ -51,7 +52,7 @@ enum ReplyKind : uint8_t { kOk = 0, kNotFound = 1, kPermissionDenied = 2, kUnava
 inline constexpr uint8_t kWritesBuffers = 1;
 enum IoctlRet : uint8_t { kRetZero = 0, kRetErrno = 1, kRetValue = 2, kRetValueErrno = 3 };
 
-// Probe options from the options byte: --full, the sources (all, nvidia-smi only,
+// Probe options from the options byte: --full, --details, the sources (all, nvidia-smi only,
 // the kernel driver only, the files only), the environment override.
 probe::ProbeOptions OptionsFromFlags(uint8_t flags, std::string env_version);
 // The options byte for a run in fast or full mode with every source.
