@@ -155,7 +155,8 @@ TEST(SynthTest, CardInfoBeyondOneIoctlFailsBothCalls) {
 TEST(SynthTest, CardInfoFaultOtherThanEinvalIsNotRetried) {
   Machine m = WithGpus(40);
   m.faults.ioctl_errno["NV_ESC_CARD_INFO"] = EIO;
-  auto ci = Events(Synth(m, "580.95.05"), "NV_ESC_CARD_INFO");
+  Trace t = Synth(m, "580.95.05");
+  auto ci = Events(t, "NV_ESC_CARD_INFO");
   ASSERT_EQ(ci.size(), 1u);
   EXPECT_EQ(ci[0]->err, EIO);
 }
