@@ -37,18 +37,17 @@ StatusOr<std::vector<CardInfo>> ReadCardInfo(System& sys, int ctl_fd, const abi:
   // argument at NV_ABSOLUTE_MAX_IOCTL_SIZE).
   const uint32_t most = static_cast<uint32_t>(std::min<uint64_t>(*max_size, (1u << 14) - 1) / entry);
   std::vector<uint8_t> buf;
-  uint32_t count = 0;
-  for (uint32_t attempt : {static_cast<uint32_t>(*max_devices), most}) {
-    if (attempt <= count) break;
-    count = attempt;
+  uint32_t count = static_cast<uint32_t>(*max_devices);
+  for (;;) {
     buf.assign(static_cast<size_t>(entry) * count, 0);
     StatusOr<unsigned long> req = NvRequest(abi, "NV_ESC_CARD_INFO", static_cast<uint32_t>(buf.size()));
     if (!req.ok()) return req.status();
     IoctlResult io = sys.Ioctl(ctl_fd, *req, buf.data());
     if (io.ok()) break;
-    if (io.err != EINVAL || count == most)
+    if (io.err != EINVAL || count >= most)
       return UnavailableError(std::string("NV_ESC_CARD_INFO failed: ") + std::strerror(io.err) +
                               " (" + std::to_string(count) + " entries)");
+    count = most;
   }
 
   std::vector<CardInfo> cards;
