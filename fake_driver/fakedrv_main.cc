@@ -34,7 +34,9 @@ constexpr char kDescription[] =
     "of its branch (or the nearest earlier overall), with a notice on stderr.\n"
     "Exit status: 0 ok, 1 bad input (e.g. a malformed version or an invalid trace), 2 usage\n"
     "error. `run` exits with CMD's status (128+N if signal N ended it), 120 under --strict\n"
-    "when a request had no recorded answer, 125 when the supervisor itself failed.\n"
+    "when a request had no recorded answer, 125 when the supervisor itself failed;\n"
+    "SIGTERM/SIGINT/SIGHUP/SIGQUIT sent to `run` go on to CMD, and the fake machine is\n"
+    "removed once CMD has gone.\n"
     "`record` exits with CMD's status too, 125 when no trace could be written.";
 
 }  // namespace

@@ -23,6 +23,7 @@
 #include "fake_driver/held_devices.h"
 #include "fake_driver/ioctl_replayer.h"
 #include "fake_driver/seccomp_policy.h"
+#include "fake_driver/stop_signals.h"
 #include "fake_driver/syscall_emulator.h"
 
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
@@ -71,10 +72,11 @@ std::vector<int> RealNvidiaFds(const FakeMachine& machine) {
 }
 
 // Runs in the forked child: only async-signal-safe calls. Sends {errno, listener}
-// over `sock`, closes `drop`, and execs; never returns.
+// over `sock`, closes `drop`, restores the signal mask, and execs; never returns.
 [[noreturn]] void ChildMain(int sock, const sock_fprog* prog, char* const* argv,
-                            const std::vector<int>& drop) {
+                            const std::vector<int>& drop, const sigset_t* mask) {
   for (int fd : drop) close(fd);
+  sigprocmask(SIG_SETMASK, mask, nullptr);
   int err = 0;
   int listener = -1;
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
@@ -108,7 +110,7 @@ std::vector<int> RealNvidiaFds(const FakeMachine& machine) {
 }
 
 StatusOr<Target> Launch(const std::vector<std::string>& args, std::vector<sock_filter>& filter,
-                        const std::vector<int>& drop) {
+                        const std::vector<int>& drop, const sigset_t& mask) {
   sock_fprog prog{static_cast<unsigned short>(filter.size()), filter.data()};
   std::vector<char*> argv;
   for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
@@ -121,7 +123,7 @@ StatusOr<Target> Launch(const std::vector<std::string>& args, std::vector<sock_f
   if (pid < 0) return InternalError(std::string("fork: ") + std::strerror(errno));
   if (pid == 0) {
     close(sv[0]);
-    ChildMain(sv[1], &prog, argv.data(), drop);
+    ChildMain(sv[1], &prog, argv.data(), drop, &mask);
   }
   close(sv[1]);
   UniqueFd sock(sv[0]);
@@ -171,6 +173,8 @@ StatusOr<RunOutcome> Supervisor::Run(const std::vector<std::string>& argv) {
   utsname u{};
   uname(&u);
   NVPROBE_RETURN_IF_ERROR(KernelSupport::Check(u.release));
+  // Before the fake machine exists, so that no stop signal can leave it behind.
+  StopSignals stop;
   StatusOr<std::unique_ptr<FakeMachine>> machine = FakeMachine::Create(trace_, options_.work_dir);
   if (!machine.ok()) return machine.status();
   StatusOr<std::vector<sock_filter>> filter = SeccompPolicy::BuildFilter();
@@ -179,7 +183,7 @@ StatusOr<RunOutcome> Supervisor::Run(const std::vector<std::string>& argv) {
   for (int fd : drop) {
     diag_ << "fakedrv: fd " << fd << " is a real NVIDIA device; the command does not inherit it\n";
   }
-  StatusOr<Target> target = Launch(argv, *filter, drop);
+  StatusOr<Target> target = Launch(argv, *filter, drop, stop.original_mask());
   if (!target.ok()) return target.status();
   UniqueFd listener(target->listener), pidfd(target->pidfd);
   if (options_.sync_wake_up != RunOptions::SyncWakeUp::kOff) {
@@ -208,11 +212,26 @@ StatusOr<RunOutcome> Supervisor::Run(const std::vector<std::string>& argv) {
   bool command_running = true;
   while (listening || command_running) {
     // A negative fd is ignored by poll(): the listener once it has hung up.
-    pollfd fds[2] = {{listening ? listener.get() : -1, POLLIN, 0}, {pidfd.get(), POLLIN, 0}};
-    int ready = poll(fds, command_running ? 2 : 1, -1);
+    pollfd fds[3] = {{listening ? listener.get() : -1, POLLIN, 0},
+                     {stop.fd(), POLLIN, 0},
+                     {command_running ? pidfd.get() : -1, POLLIN, 0}};
+    int ready = poll(fds, 3, -1);
     if (ready < 0) {
       if (errno == EINTR) continue;
       return InternalError(std::string("poll: ") + std::strerror(errno));
+    }
+    if (fds[1].revents & POLLIN) {
+      // Asked to stop: the command gets the signal (unless the terminal sent it to
+      // the whole group) and decides; once it is gone, nothing is left to wait for.
+      while (std::optional<StopSignals::Received> s = stop.Next()) {
+        diag_ << "fakedrv: " << strsignal(s->signal)
+              << (command_running ? (s->sent_by_process ? ": passed on to the command\n"
+                                                        : ": the command got it too\n")
+                                  : ": stopping; processes the command left get ENOSYS\n");
+        if (command_running && s->sent_by_process) kill(target->pid, s->signal);
+        if (!command_running) listening = false;
+      }
+      continue;
     }
     if (listening && (fds[0].revents & POLLIN)) {
       seccomp_notif n{};
@@ -223,7 +242,7 @@ StatusOr<RunOutcome> Supervisor::Run(const std::vector<std::string>& argv) {
       continue;  // serve pending requests before reaping
     }
     if (listening && (fds[0].revents & (POLLHUP | POLLERR))) listening = false;
-    if (command_running && (fds[1].revents & POLLIN)) {
+    if (command_running && (fds[2].revents & POLLIN)) {
       siginfo_t info{};
       if (waitid(P_PID, static_cast<id_t>(target->pid), &info, WEXITED) != 0) {
         return InternalError(std::string("waitid: ") + std::strerror(errno));

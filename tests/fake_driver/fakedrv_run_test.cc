@@ -199,6 +199,35 @@ TEST(FakedrvRunTest, SupervisorDeathGivesEnosysWithoutHanging) {
   kill(-s.pid, SIGKILL);  // in case it did hang
 }
 
+// Asked to stop (SIGTERM from `timeout` or kill, SIGINT by kill), the supervisor
+// passes the signal on, waits for the command and removes the fake machine's files;
+// before, it died alone and left both behind.
+TEST(FakedrvRunTest, StopSignalsReachTheCommandAndLeaveNothingBehind) {
+  for (int sig : {SIGTERM, SIGINT}) {
+    const std::string work = TmpDir() + "/stop-" + std::to_string(sig);
+    const std::string ready = TmpDir() + "/stop-ready-" + std::to_string(sig);
+    ASSERT_EQ(RunCmd({"/bin/sh", "-c", "rm -rf " + work + " " + ready + " && mkdir " + work}).status, 0);
+    Spawned s = Spawn({"/usr/bin/env", "TMPDIR=" + work, kFakedrv, "run", "--trace", kTrace, "--",
+                       "/bin/sh", "-c", "echo $$ > " + ready + ".tmp; mv " + ready + ".tmp " + ready +
+                                            "; exec sleep 60"});
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kTimeoutS);
+    while (access(ready.c_str(), F_OK) != 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    ASSERT_EQ(access(ready.c_str(), F_OK), 0) << Slurp(s.err_path);
+    const pid_t command = std::atoi(Slurp(ready).c_str());
+    ASSERT_GT(command, 0);
+    EXPECT_NE(RunCmd({"/bin/sh", "-c", "ls " + work + " | grep -q fakedrv-machine"}).status, 1)
+        << "the fake machine should exist while the command runs";
+    kill(s.pid, sig);
+    Result r = nvprobe::testing::Wait(s, 10);
+    EXPECT_EQ(r.status, 128 + sig) << r.err;
+    EXPECT_THAT(r.err, HasSubstr("passed on to the command"));
+    EXPECT_EQ(kill(command, 0), -1) << "the command outlived the supervisor";
+    EXPECT_EQ(RunCmd({"/bin/sh", "-c", "ls -A " + work}).out, "") << "left behind in " << work;
+    kill(-s.pid, SIGKILL);  // in case it did not stop
+  }
+}
+
 TEST(FakedrvRunTest, RunsWithoutAnyCapabilities) {
   Result r = Wait(Spawn({kFakedrv, "run", "--trace", kTrace, "--", kStatic, "version"},
                         {.drop_caps = true}));
