@@ -22,6 +22,11 @@ namespace nvprobe::fakedrv {
 // expected answer names: GPU i's device is this + 2i + 1, its subdevice + 2i + 2.
 inline constexpr uint32_t kDeviceHandleBase = 0x5c000000;
 
+// Entries in nvprobe's second card-info call, after NV_MAX_DEVICES got EINVAL: as
+// many as one ioctl carries (probe/card_info.cc). Card info lists at most this many
+// GPUs, in the trace and in the expected answer.
+uint64_t MostCardInfoEntries(const abi::Abi& abi);
+
 // `driver` must be a release the registry knows exactly.
 StatusOr<Trace> SynthesizeTrace(const abi::Registry& registry, const Machine& machine,
                                 const std::string& driver);

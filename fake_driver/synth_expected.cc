@@ -2,7 +2,6 @@
 // fast, --details and --full mode, derived from the description (and the CUDA table) alone,
 // following the documented behaviour in probe/README.md: sources in order, the GPU
 // list of the first source that has one, gaps filled by the later ones.
-#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <fstream>
@@ -49,11 +48,7 @@ Json Mode(const Machine& m, const std::string& driver, const abi::Abi& abi, Prob
   using FileState = MachineFaults::FileState;
   const MachineFaults& f = m.faults;
   const bool full = mode == ProbeMode::kFull;
-  // Card info lists up to the entries one ioctl carries: nvprobe asks for
-  // NV_MAX_DEVICES, then after EINVAL for 16383 bytes' worth (probe/card_info.cc).
-  const uint64_t max_devices =
-      std::min<uint64_t>(abi.FindConstant("NV_ABSOLUTE_MAX_IOCTL_SIZE").value_or(0), (1u << 14) - 1) /
-      abi.FindStruct("nv_ioctl_card_info_t")->size;
+  const uint64_t max_devices = MostCardInfoEntries(abi);
   // How far the ioctl path gets: the node opens, the version comes back, the cards.
   const bool ctl_open = m.HasKernelDriver() && f.ctl_open_errno == 0;
   const bool version_ok = ctl_open && !f.ErrnoOf("NV_ESC_CHECK_VERSION_STR");
@@ -185,9 +180,10 @@ Json Mode(const Machine& m, const std::string& driver, const abi::Abi& abi, Prob
     for (const auto& [cmd, what] : kControls)
       if (control_fails(cmd))
         warnings.push_back(gpu + what + cmd + ": " + control_failure(cmd));
-    // synth gives GPU i device instance i; RM has 32 (NV_MAX_DEVICES), so nvprobe
+    // synth gives GPU i device instance i; RM has NV_MAX_DEVICES, so nvprobe
     // refuses the rest and falls back to the card index (probe/full_path.cc).
-    if (i >= 32 && !control_fails("NV0000_CTRL_CMD_GPU_GET_ID_INFO_V2"))
+    if (i >= abi.FindConstant("NV_MAX_DEVICES").value_or(32) &&
+        !control_fails("NV0000_CTRL_CMD_GPU_GET_ID_INFO_V2"))
       warnings.push_back(gpu + "device instance unknown (NV0000_CTRL_GPU_GET_ID_INFO_V2_PARAMS.deviceInstance " +
                          std::to_string(i) + " out of range)");
     // Failed frees: the subdevice's, then the device's (the client's is not reported).

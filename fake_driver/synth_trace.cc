@@ -40,6 +40,7 @@ class Builder {
   Builder(const abi::Abi& abi, Trace& trace, const MachineFaults& faults)
       : abi_(abi), trace_(trace), faults_(faults) {}
 
+  const abi::Abi& abi() const { return abi_; }
   uint64_t C(std::string_view name) const { return Must(abi_.Constant(name), "constant"); }
 
   // One struct's bytes, zeroed.
@@ -304,31 +305,17 @@ void AddVersionEvents(Builder& b, const abi::Abi& abi, const std::string& driver
   b.Event("NV_ESC_CHECK_VERSION_STR", std::move(s), -1, EINVAL);
 }
 
-// Entries in nvprobe's second card-info call: as many as one ioctl carries (_IOC_SIZE
-// has 14 bits; kernel-open/nvidia/nv.c:nvidia_ioctl() caps any argument at
-// NV_ABSOLUTE_MAX_IOCTL_SIZE).
-uint64_t MostCardInfoEntries(Builder& b) {
-  const uint64_t entry = b.Struct("nv_ioctl_card_info_t").layout->size;
-  return std::min<uint64_t>(b.C("NV_ABSOLUTE_MAX_IOCTL_SIZE"), (1u << 14) - 1) / entry;
-}
-
 // nvprobe passes NV_MAX_DEVICES entries, and after EINVAL once more the most one
 // ioctl carries; fewer entries than GPUs is EINVAL (nv.c:nvidia_read_card_info()).
 void AddCardInfo(Builder& b, const Machine& m) {
   const int fault = m.faults.ErrnoOf("NV_ESC_CARD_INFO");
-  for (const uint64_t count : {b.C("NV_MAX_DEVICES"), MostCardInfoEntries(b)}) {
+  for (const uint64_t count : {b.C("NV_MAX_DEVICES"), MostCardInfoEntries(b.abi())}) {
     ArgBuffer ci = b.Struct("nv_ioctl_card_info_t");
     const abi::StructLayout& l = *ci.layout;
     ci.in.assign(l.size * count, 0);
     ci.out = ci.in;
-    // Event() applies the ioctl_errno fault over whatever the driver would say.
-    const int err = fault != 0 ? fault : m.gpus.size() > count ? EINVAL : 0;
-    if (m.gpus.size() > count) {
-      b.Event("NV_ESC_CARD_INFO", std::move(ci), -1, EINVAL);
-      if (err != EINVAL) return;
-      continue;
-    }
-    for (size_t i = 0; i < m.gpus.size(); ++i) {
+    const bool fits = m.gpus.size() <= count;
+    for (size_t i = 0; fits && i < m.gpus.size(); ++i) {
       const MachineGpu& g = m.gpus[i];
       Builder::Set(ci.out, l, "valid", 1, i);
       Builder::Set(ci.out, l, "pci_info.domain", g.domain, i);
@@ -339,7 +326,9 @@ void AddCardInfo(Builder& b, const Machine& m) {
       Builder::Set(ci.out, l, "gpu_id", (g.domain << 16) | (g.bus << 8) | g.slot, i);
       Builder::Set(ci.out, l, "minor_number", g.minor, i);
     }
-    b.Event("NV_ESC_CARD_INFO", std::move(ci));
+    // Event() applies the ioctl_errno fault over whatever the driver would say.
+    b.Event("NV_ESC_CARD_INFO", std::move(ci), fits ? 0 : -1, fits ? 0 : EINVAL);
+    const int err = fault != 0 ? fault : fits ? 0 : EINVAL;
     if (err != EINVAL) return;  // an answer, or a failure nvprobe does not retry
   }
 }
@@ -349,7 +338,7 @@ void AddFullPath(Builder& b, const Machine& m) {
   // nvprobe gets here only with the version and the card list.
   if (f.ErrnoOf("NV_ESC_CHECK_VERSION_STR") || f.ErrnoOf("NV_ESC_CARD_INFO")) return;
   // Card info failed (more GPUs than entries): nvprobe has no GPU to look at.
-  if (m.gpus.size() > MostCardInfoEntries(b)) return;
+  if (m.gpus.size() > MostCardInfoEntries(b.abi())) return;
   const uint32_t root_status = b.AllocStatus("NV01_ROOT_CLIENT");
   b.Alloc(0, 0, "NV01_ROOT_CLIENT", nullptr, root_status == 0 ? kClient : 0, root_status);
   if (root_status != 0 || f.ErrnoOf("NV_ESC_RM_ALLOC")) return;  // no client, no more
@@ -417,6 +406,15 @@ void AddFullPath(Builder& b, const Machine& m) {
 }
 
 }  // namespace
+
+// _IOC_SIZE has 14 bits, and kernel-open/nvidia/nv.c:nvidia_ioctl() caps any
+// argument at NV_ABSOLUTE_MAX_IOCTL_SIZE.
+uint64_t MostCardInfoEntries(const abi::Abi& abi) {
+  const abi::StructLayout* entry = abi.FindStruct("nv_ioctl_card_info_t");
+  std::optional<uint64_t> max = abi.FindConstant("NV_ABSOLUTE_MAX_IOCTL_SIZE");
+  if (entry == nullptr || entry->size == 0 || !max) return 0;  // every release has both
+  return std::min<uint64_t>(*max, (1u << 14) - 1) / entry->size;
+}
 
 StatusOr<Trace> SynthesizeTrace(const abi::Registry& registry, const Machine& machine,
                                 const std::string& driver) {
