@@ -140,7 +140,7 @@ int RunCli(System& sys, const std::vector<std::string>& args, const CliEnvironme
       return kExitUsage;
     }
     for (const std::string& f : fields)
-      if (f == "name" || f == "gpu_name" || f == "uuid" || f == "gpu_uuid") opt.details = true;
+      if (CsvFieldNeedsDetails(f)) opt.details = true;
   }
 
   ProbeResult result = RunProbe(sys, opt);

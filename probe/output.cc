@@ -88,7 +88,10 @@ std::string ToHuman(const ProbeResult& r) {
     std::snprintf(line, sizeof(line), "%-3s %-12s %-6s %-32s %-4s %-13s %-10s %s\n", "#",
                   "PCI bus", "device", "name", "cc", "architecture", "memory", "uuid");
     o << line;
+    bool unnamed = false, no_memory = false;
     for (const GpuInfo& g : r.gpus) {
+      unnamed |= !g.name || !g.uuid;
+      no_memory |= !g.memory_mib;
       std::string mem = g.memory_mib ? std::to_string(*g.memory_mib) + " MiB" : "-";
       std::string dev = g.pci_device_id ? Hex(*g.pci_device_id, 4) : "-";
       std::string arch = s(g.architecture);
@@ -97,11 +100,6 @@ std::string ToHuman(const ProbeResult& r) {
                     s(g.pci_bus_id).c_str(), dev.c_str(), s(g.name).substr(0, 32).c_str(),
                     s(g.compute_capability).c_str(), arch.c_str(), mem.c_str(), s(g.uuid).c_str());
       o << line;
-    }
-    bool unnamed = false, no_memory = false;
-    for (const GpuInfo& g : r.gpus) {
-      unnamed |= !g.name || !g.uuid;
-      no_memory |= !g.memory_mib;
     }
     if (unnamed)
       o << "(-: not learned; names and UUIDs: --details, those and memory: --full)\n";
@@ -122,6 +120,10 @@ std::string ToHuman(const ProbeResult& r) {
     for (const std::string& w : r.warnings) o << "  " << w << "\n";
   }
   return o.str();
+}
+
+bool CsvFieldNeedsDetails(const std::string& f) {
+  return f == "name" || f == "gpu_name" || f == "uuid" || f == "gpu_uuid";
 }
 
 StatusOr<std::string> ToCsv(const ProbeResult& r, const std::vector<std::string>& fields,

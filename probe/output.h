@@ -26,6 +26,10 @@ struct CsvFormat {
 StatusOr<std::string> ToCsv(const ProbeResult& r, const std::vector<std::string>& fields,
                             CsvFormat format);
 
+// Whether a --query-gpu field is a GPU's name or UUID, which the fast path leaves
+// to ProbeOptions::details (the GPU files).
+bool CsvFieldNeedsDetails(const std::string& field);
+
 }  // namespace nvprobe::probe
 
 #endif  // NVPROBE_PROBE_OUTPUT_H_
