@@ -23,6 +23,9 @@ constexpr char kDescription[] =
     "  abi diff V1 V2                  what changed between two releases\n"
     "  run --trace T [--strict] [--log FILE] [--verbose] [--[no-]sync-wake-up] -- CMD ARGS...\n"
     "                                  run CMD on the fake machine that trace T describes\n"
+    "  run --machine M --driver V [--strict] [--log FILE] [--verbose] -- CMD ARGS...\n"
+    "                                  run CMD on machine description M with release V's\n"
+    "                                  driver modelled (NVIDIA's nvidia-smi and NVML too)\n"
     "  show T                          decode trace T for people\n"
     "  record -o T [--anonymize] -- CMD ARGS...\n"
     "                                  run CMD (on a real GPU machine) and record what it\n"
@@ -66,15 +69,24 @@ int main(int argc, char** argv) {
   diff->add_option("from", diff_from, "older driver version")->required();
   diff->add_option("to", diff_to, "newer driver version")->required();
 
-  std::string run_trace, run_log;
+  std::string run_trace, run_log, run_machine, run_driver;
   nvprobe::fakedrv::RunOptions run_opts;
   std::vector<std::string> run_argv;
   CLI::App* run = app.add_subcommand("run", "run a command on a fake machine");
-  run->add_option("--trace", run_trace, "the trace to replay")->required();
-  run->add_flag("--strict", run_opts.strict, "exit 120 if any request had no recorded answer");
+  CLI::Option* run_trace_opt =
+      run->add_option("--trace", run_trace, "replay this trace exactly (one of --trace, --machine)");
+  CLI::Option* run_machine_opt = run->add_option(
+      "--machine", run_machine,
+      "answer from the machine model of this description (JSON), any program, no trace");
+  run->add_option("--driver", run_driver, "with --machine: the driver release, e.g. 550.163.01");
+  run_trace_opt->excludes(run_machine_opt);
+  run->add_flag("--strict", run_opts.strict,
+                "exit 120 if any request had no recorded answer (--trace) or no handler "
+                "in the model (--machine)");
   run->add_option("--log", run_log, "write diagnostics to FILE instead of stderr");
   run->add_flag("--verbose", run_opts.verbose,
-                "also log each served request and the trace line (FILE:LINE) that answered it");
+                "also log each served request and what answered it (the trace's FILE:LINE, "
+                "or the model's handler and its driver source)");
   // Three states: by default it is tried quietly (Linux 6.6+); the flags force it
   // either way, for measurements (bench/).
   std::optional<bool> run_sync_wake_up;
@@ -139,6 +151,18 @@ int main(int argc, char** argv) {
     if (run_sync_wake_up) {
       run_opts.sync_wake_up = *run_sync_wake_up ? nvprobe::fakedrv::RunOptions::SyncWakeUp::kOn
                                                 : nvprobe::fakedrv::RunOptions::SyncWakeUp::kOff;
+    }
+    if (run_machine_opt->count() > 0) {
+      if (run_driver.empty()) {
+        std::cerr << "fakedrv: run --machine needs --driver V (see fakedrv run --help)\n";
+        return kExitUsage;
+      }
+      return nvprobe::fakedrv::RunModelCommand(registry, run_machine, run_driver, run_opts,
+                                               run_log, run_argv, std::cerr);
+    }
+    if (run_trace_opt->count() == 0 || !run_driver.empty()) {
+      std::cerr << "fakedrv: run needs --trace T, or --machine M --driver V (see fakedrv run --help)\n";
+      return kExitUsage;
     }
     return nvprobe::fakedrv::RunCommand(registry, run_trace, run_opts, run_log, run_argv,
                                         std::cerr);

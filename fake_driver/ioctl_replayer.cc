@@ -17,25 +17,6 @@ constexpr char kNewObjectField[] = "hObjectNew";
 
 }  // namespace
 
-IoctlReplayer::ReadError IoctlReplayer::ReadNested(ArgBuffer& buf, TargetMemory& mem, int depth) {
-  if (buf.layout == nullptr) return ReadError::kNone;
-  StatusOr<std::vector<PointerTarget>> targets = PointerTargets(*trace_.abi, *buf.layout, buf.in);
-  if (!targets.ok()) return ReadError::kInvalid;
-  if (!targets->empty() && depth >= kMaxNestingDepth) return ReadError::kInvalid;
-  for (const PointerTarget& t : *targets) {
-    ArgBuffer child;
-    child.field = t.field->name;
-    child.layout = t.layout;
-    child.address = t.address;
-    child.in.resize(t.length);
-    if (!mem.Read(t.address, child.in).ok()) return ReadError::kFault;
-    ReadError e = ReadNested(child, mem, depth + 1);
-    if (e != ReadError::kNone) return e;
-    buf.nested.push_back(std::move(child));
-  }
-  return ReadError::kNone;
-}
-
 void IoctlReplayer::TranslateHandles(const ArgBuffer& rec, const ArgBuffer& live,
                                      std::span<uint8_t> out) {
   ForEachField(rec.layout, out.size(), abi::FieldKind::kHandle,
@@ -143,7 +124,7 @@ IoctlResult IoctlReplayer::ByRule(const RuleAnswer& a, const LiveRequest& req, T
 }
 
 IoctlResult IoctlReplayer::Handle(const std::string& device, uint32_t request, uint64_t arg,
-                                  TargetMemory& mem, int pid) {
+                                  TargetMemory& mem, int pid, int /*fd*/) {
   LiveRequest req;
   req.device = device;
   req.request = request;
@@ -156,7 +137,7 @@ IoctlResult IoctlReplayer::Handle(const std::string& device, uint32_t request, u
     return ByRule(*a, req, mem, pid);
   }
   if (req.args.layout != nullptr && req.args.in.size() == req.args.layout->size) {
-    switch (ReadNested(req.args, mem)) {
+    switch (ReadNestedBuffers(*trace_.abi, req.args, mem)) {
       case ReadError::kNone: break;
       case ReadError::kFault: return {-1, EFAULT};
       case ReadError::kInvalid: return {-1, EINVAL};
@@ -173,9 +154,7 @@ IoctlResult IoctlReplayer::Handle(const std::string& device, uint32_t request, u
   Served& served = last_[pid];
   served.request = req;
   served.written.clear();
-  HoldsDevice holds = [&](const std::string& device) {
-    return !holds_device_ || holds_device_(pid, device);
-  };
+  HoldsDevice holds = [&](const std::string& device) { return Holds(pid, device); };
   if (std::optional<RuleAnswer> a = rules_.Refused(req, holds)) return ByRule(*a, req, mem, pid);
   std::optional<Match> m = matcher_.Find(req, handles_);
   if (!m) {

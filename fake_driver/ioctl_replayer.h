@@ -7,7 +7,6 @@
 #define NVPROBE_FAKE_DRIVER_IOCTL_REPLAYER_H_
 
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <ostream>
 #include <string>
@@ -15,41 +14,29 @@
 #include "fake_driver/handle_map.h"
 #include "fake_driver/matcher.h"
 #include "fake_driver/release_rules.h"
+#include "fake_driver/responder.h"
 #include "fake_driver/target_memory.h"
 #include "fake_driver/trace.h"
 
 namespace nvprobe::fakedrv {
 
-struct IoctlResult {
-  int64_t ret = 0;
-  int err = 0;         // nonzero: the call fails with this errno
-  bool gone = false;   // the request vanished while being served: send nothing
-};
-
-class IoctlReplayer {
+class IoctlReplayer : public IoctlResponder {
  public:
   IoctlReplayer(const Trace& trace, std::ostream& diagnostics)
       : trace_(trace), matcher_(trace), rules_(trace), diag_(diagnostics) {}
 
-  // Whether process `pid` holds an fd of a device node (the device-allocation rule
-  // asks); unset: assumed held, so no request is refused for it.
-  using HoldsDeviceOf = std::function<bool(int pid, const std::string& device_path)>;
-  void set_holds_device(HoldsDeviceOf f) { holds_device_ = std::move(f); }
   // Log every served request and the trace line that answered it.
   void set_verbose(bool v) { verbose_ = v; }
 
   IoctlResult Handle(const std::string& device, uint32_t request, uint64_t arg,
-                     TargetMemory& mem, int pid);
+                     TargetMemory& mem, int pid, int fd = -1) override;
 
-  int unmatched() const { return unmatched_; }
+  int unmatched() const override { return unmatched_; }
   // Requests answered by a release rule (release_rules.h) instead of the trace.
   int answered_by_rule() const { return by_rule_; }
   const HandleMap& handles() const { return handles_; }
 
  private:
-  enum class ReadError { kNone, kFault, kInvalid };
-  // `depth`: how many nested buffers lie above `buf` (kMaxNestingDepth bounds it).
-  ReadError ReadNested(ArgBuffer& buf, TargetMemory& mem, int depth = 0);
   Status WriteOutput(const ArgBuffer& rec, const ArgBuffer& live, TargetMemory& mem,
                      std::vector<uint8_t>* top);
   void TranslateHandles(const ArgBuffer& rec, const ArgBuffer& live, std::span<uint8_t> out);
@@ -62,7 +49,6 @@ class IoctlReplayer {
   ReleaseRules rules_;
   HandleMap handles_;
   std::ostream& diag_;
-  HoldsDeviceOf holds_device_;
   bool verbose_ = false;
   int unmatched_ = 0;
   int by_rule_ = 0;

@@ -132,74 +132,15 @@ std::optional<RuleAnswer> ReleaseRules::Unrecorded(const LiveRequest& req) const
 
 std::optional<RuleAnswer> ReleaseRules::CardInfo(const LiveRequest& req) const {
   const abi::StructLayout* entry = trace_.abi->FindStruct("nv_ioctl_card_info_t");
-  if (entry == nullptr || entry->size == 0) return std::nullopt;
-  const IoctlEvent* recorded = card_info_;
-  if (recorded == nullptr) return std::nullopt;
+  if (entry == nullptr || entry->size == 0 || card_info_ == nullptr) return std::nullopt;
   size_t gpus = 0;
-  while (GetOut(recorded->args, "valid", gpus).value_or(0) != 0) ++gpus;
-  RuleAnswer a;
-  a.out.assign(req.args.in.size(), 0);  // the driver clears every entry first
-  const size_t entries = req.args.in.size() / entry->size;
-  if (req.device != "/dev/nvidiactl" || entries < gpus) {
-    a.rule = "card info with " + std::to_string(entries) + " entries on " + req.device + " (" +
-             std::to_string(gpus) + " GPUs): EINVAL";
-    a.ret = -1;
-    a.err = EINVAL;
-    if (req.device != "/dev/nvidiactl") a.out.clear();  // refused before the copy-in
-    return a;
-  }
-  std::copy_n(recorded->args.out.begin(), gpus * entry->size, a.out.begin());
-  a.rule = "card info with " + std::to_string(entries) + " entries: the " + std::to_string(gpus) +
-           " recorded GPUs";
-  return a;
+  while (GetOut(card_info_->args, "valid", gpus).value_or(0) != 0) ++gpus;
+  std::span<const uint8_t> entries(card_info_->args.out.data(), gpus * entry->size);
+  return CardInfoAnswer(*trace_.abi, entries, req.device, req.args);
 }
 
 std::optional<RuleAnswer> ReleaseRules::VersionCheck(const LiveRequest& req) const {
-  const abi::Abi& abi = *trace_.abi;
-  const abi::StructLayout* l = req.args.layout;
-  if (l == nullptr || l->name != kVersionStruct || req.args.in.size() != l->size) return std::nullopt;
-  const abi::Field* cmd_f = l->Find("cmd");
-  const abi::Field* reply_f = l->Find("reply");
-  const abi::Field* str_f = l->Find("versionString");
-  if (cmd_f == nullptr || reply_f == nullptr || str_f == nullptr) return std::nullopt;
-  RuleAnswer a;
-  a.out = req.args.in;
-  StoreUint(a.out, reply_f->offset, reply_f->width,
-            abi.FindConstant("NV_RM_API_VERSION_REPLY_RECOGNIZED").value_or(1));
-  const uint64_t cmd = LoadUint(req.args.in, cmd_f->offset, cmd_f->width);
-  std::span<uint8_t> str(a.out.data() + str_f->offset, str_f->width);
-  const std::string& ours = trace_.driver;
-  auto copy_ours = [&] {
-    std::memset(str.data(), 0, str.size());
-    std::memcpy(str.data(), ours.data(), std::min(ours.size(), str.size() - 1));
-  };
-  if (cmd == abi.FindConstant("NV_RM_API_VERSION_CMD_QUERY")) {
-    copy_ours();
-    a.rule = "version QUERY: " + ours;
-    return a;
-  }
-  if (cmd == abi.FindConstant("NV_RM_API_VERSION_CMD_OVERRIDE")) {
-    a.rule = "version OVERRIDE: success";
-    return a;
-  }
-  const bool relaxed = cmd == abi.FindConstant("NV_RM_API_VERSION_CMD_RELAXED");
-  // Character by character, as the driver compares, up to the NUL (or the first
-  // '.' when relaxed).
-  for (size_t i = 0; i < str.size(); ++i) {
-    const char theirs = static_cast<char>(str[i]);
-    const char mine = i < ours.size() ? ours[i] : '\0';
-    if (theirs != mine) break;
-    if ((relaxed && theirs == '.') || theirs == '\0') {
-      a.rule = std::string(relaxed ? "version RELAXED" : "version STRICT") + ": match";
-      return a;
-    }
-  }
-  copy_ours();
-  a.rule = std::string(relaxed ? "version RELAXED" : "version STRICT") + ": mismatch, " + ours +
-           " returned, EINVAL";
-  a.ret = -1;
-  a.err = EINVAL;
-  return a;
+  return VersionCheckAnswer(*trace_.abi, trace_.driver, req.args);
 }
 
 }  // namespace nvprobe::fakedrv

@@ -27,17 +27,11 @@
 #include <string>
 #include <vector>
 
+#include "fake_driver/frontend_rules.h"
 #include "fake_driver/matcher.h"
 #include "fake_driver/trace.h"
 
 namespace nvprobe::fakedrv {
-
-struct RuleAnswer {
-  std::string rule;          // which rule answered, for the diagnostics
-  std::vector<uint8_t> out;  // top-level bytes to write back; empty: nothing written
-  int64_t ret = 0;
-  int err = 0;
-};
 
 // Whether the calling process holds an open fd of a device node (by path).
 using HoldsDevice = std::function<bool(const std::string& device_path)>;

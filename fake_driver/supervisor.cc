@@ -21,7 +21,6 @@
 #include "fake_driver/exec_child.h"
 #include "fake_driver/fake_machine.h"
 #include "fake_driver/held_devices.h"
-#include "fake_driver/ioctl_replayer.h"
 #include "fake_driver/seccomp_policy.h"
 #include "fake_driver/stop_signals.h"
 #include "fake_driver/syscall_emulator.h"
@@ -197,12 +196,10 @@ StatusOr<RunOutcome> Supervisor::Run(const std::vector<std::string>& argv) {
     }
   }
 
-  IoctlReplayer replayer(trace_, diag_);
-  replayer.set_verbose(options_.verbose);
-  replayer.set_holds_device([&fake = **machine](int pid, const std::string& device) {
+  responder_.set_holds_device([&fake = **machine](int pid, const std::string& device) {
     return ProcessHoldsDevice(pid, fake, device);
   });
-  SyscallEmulator emulator(**machine, replayer, listener.get());
+  SyscallEmulator emulator(**machine, responder_, listener.get());
   emulator.set_diagnostics(&diag_);
   RunOutcome outcome;
   // Serve until the command has exited and no process of its tree is left under
@@ -251,7 +248,7 @@ StatusOr<RunOutcome> Supervisor::Run(const std::vector<std::string>& argv) {
       command_running = false;
     }
   }
-  outcome.unmatched = replayer.unmatched();
+  outcome.unmatched = responder_.unmatched();
   return outcome;
 }
 

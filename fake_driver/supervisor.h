@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "abi/status.h"
+#include "fake_driver/responder.h"
 #include "fake_driver/trace.h"
 
 namespace nvprobe::fakedrv {
@@ -18,8 +19,8 @@ namespace nvprobe::fakedrv {
 struct RunOptions {
   bool strict = false;
   std::string work_dir;  // where the fake machine's files are materialized
-  // Also log every served request with the recorded event (FILE:LINE) that answered
-  // it, so a failing check can show the requests involved.
+  // Also log every served request with what answered it (the trace's FILE:LINE, or
+  // the model's handler), so a failing check can show the requests involved.
   bool verbose = false;
   // SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (Linux 6.6+): the supervisor and the blocked
   // caller hand the CPU to each other instead of waking through the scheduler.
@@ -36,13 +37,17 @@ struct RunOutcome {
 
 class Supervisor {
  public:
-  Supervisor(const Trace& trace, RunOptions options, std::ostream& diagnostics)
-      : trace_(trace), options_(std::move(options)), diag_(diagnostics) {}
+  // `trace`: the fake machine's files and device nodes (its events are the
+  // responder's business); `responder` answers the ioctls on those devices.
+  Supervisor(const Trace& trace, IoctlResponder& responder, RunOptions options,
+             std::ostream& diagnostics)
+      : trace_(trace), responder_(responder), options_(std::move(options)), diag_(diagnostics) {}
 
   StatusOr<RunOutcome> Run(const std::vector<std::string>& argv);
 
  private:
   const Trace& trace_;
+  IoctlResponder& responder_;
   RunOptions options_;
   std::ostream& diag_;
 };

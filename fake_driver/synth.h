@@ -27,6 +27,10 @@ inline constexpr uint32_t kDeviceHandleBase = 0x5c000000;
 // GPUs, in the trace and in the expected answer.
 uint64_t MostCardInfoEntries(const abi::Abi& abi);
 
+// The fake machine's files and device nodes for `m` on `driver` (what nvprobe
+// reads: device nodes, version files, procfs GPU information, sysfs PCI IDs).
+void AddMachineFiles(const Machine& m, const std::string& driver, Trace& t);
+
 // `driver` must be a release the registry knows exactly.
 StatusOr<Trace> SynthesizeTrace(const abi::Registry& registry, const Machine& machine,
                                 const std::string& driver);

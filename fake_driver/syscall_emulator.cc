@@ -361,8 +361,8 @@ Reply SyscallEmulator::Ioctl(const seccomp_notif& n, ProcessMemory& mem) {
     }
     return Reply::Continue();
   }
-  IoctlResult r = replayer_.Handle(dev->path, static_cast<uint32_t>(n.data.args[1]),
-                                   n.data.args[2], mem, static_cast<int>(n.pid));
+  IoctlResult r = responder_.Handle(dev->path, static_cast<uint32_t>(n.data.args[1]),
+                                    n.data.args[2], mem, static_cast<int>(n.pid), fd);
   if (r.gone) return Reply::Sent();
   if (r.err != 0) return Reply::Error(r.err);
   return Reply::Return(r.ret);

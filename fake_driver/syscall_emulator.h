@@ -21,7 +21,7 @@
 #include <string>
 
 #include "fake_driver/fake_machine.h"
-#include "fake_driver/ioctl_replayer.h"
+#include "fake_driver/responder.h"
 #include "fake_driver/process_memory.h"
 #include "fake_driver/trace_io.h"
 
@@ -40,8 +40,8 @@ struct Reply {
 
 class SyscallEmulator {
  public:
-  SyscallEmulator(const FakeMachine& machine, IoctlReplayer& replayer, int listener)
-      : machine_(machine), replayer_(replayer), listener_(listener) {}
+  SyscallEmulator(const FakeMachine& machine, IoctlResponder& responder, int listener)
+      : machine_(machine), responder_(responder), listener_(listener) {}
 
   // Where refusals are explained, one line each; none when unset.
   void set_diagnostics(std::ostream* diag) { diag_ = diag; }
@@ -84,7 +84,7 @@ class SyscallEmulator {
   Reply Ioctl(const seccomp_notif& n, ProcessMemory& mem);
 
   const FakeMachine& machine_;
-  IoctlReplayer& replayer_;
+  IoctlResponder& responder_;
   int listener_;
   std::ostream* diag_ = nullptr;
 };

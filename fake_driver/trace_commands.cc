@@ -5,6 +5,10 @@
 
 #include "fake_driver/abi_commands.h"
 #include "fake_driver/hex.h"
+#include "fake_driver/ioctl_replayer.h"
+#include "fake_driver/model/machine_files.h"
+#include "fake_driver/model/machine_model.h"
+#include "fake_driver/synth_machine.h"
 #include "fake_driver/supervisor.h"
 #include "fake_driver/trace_io.h"
 
@@ -149,34 +153,82 @@ int ShowCommand(const abi::Registry& registry, const std::string& trace_path, st
   return kExitOk;
 }
 
-int RunCommand(const abi::Registry& registry, const std::string& trace_path, RunOptions options,
-               const std::string& log_path, const std::vector<std::string>& argv,
-               std::ostream& err) {
-  TraceLoad load;
-  if (!LoadOrReport(registry, trace_path, load, err)) return kExitError;
-  std::ofstream log_file;
-  if (!log_path.empty()) {
-    log_file.open(log_path, std::ios::app);
-    if (!log_file) {
-      err << "fakedrv: cannot open log file " << log_path << "\n";
-      return kExitError;
-    }
-  }
+namespace {
+
+// Runs CMD with `responder` answering; the shared tail of both forms of `run`.
+int Serve(const Trace& machine, IoctlResponder& responder, RunOptions options, std::ostream& diag,
+          const std::vector<std::string>& argv, std::ostream& err) {
   if (options.work_dir.empty()) {
     const char* tmp = std::getenv("TMPDIR");
     options.work_dir = tmp && *tmp ? tmp : "/tmp";
   }
-  Supervisor supervisor(load.trace, options, log_path.empty() ? err : log_file);
+  Supervisor supervisor(machine, responder, options, diag);
   StatusOr<RunOutcome> outcome = supervisor.Run(argv);
   if (!outcome.ok()) {
     err << "fakedrv: run: " << outcome.status().message() << "\n";
     return kExitSupervisorFailed;
   }
   if (options.strict && outcome->unmatched > 0) {
-    err << "fakedrv: --strict: " << outcome->unmatched << " request(s) had no recorded answer\n";
+    err << "fakedrv: --strict: " << outcome->unmatched << " request(s) had no "
+        << (machine.events.empty() && machine.origin == "model" ? "handler in the model"
+                                                               : "recorded answer")
+        << "\n";
     return kExitStrictUnmatched;
   }
   return outcome->exit_status;
+}
+
+bool OpenLog(const std::string& log_path, std::ofstream& log_file, std::ostream& err) {
+  if (log_path.empty()) return true;
+  log_file.open(log_path, std::ios::app);
+  if (!log_file) {
+    err << "fakedrv: cannot open log file " << log_path << "\n";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int RunCommand(const abi::Registry& registry, const std::string& trace_path, RunOptions options,
+               const std::string& log_path, const std::vector<std::string>& argv,
+               std::ostream& err) {
+  TraceLoad load;
+  if (!LoadOrReport(registry, trace_path, load, err)) return kExitError;
+  std::ofstream log_file;
+  if (!OpenLog(log_path, log_file, err)) return kExitError;
+  std::ostream& diag = log_path.empty() ? err : log_file;
+  IoctlReplayer replayer(load.trace, diag);
+  replayer.set_verbose(options.verbose);
+  return Serve(load.trace, replayer, options, diag, argv, err);
+}
+
+int RunModelCommand(const abi::Registry& registry, const std::string& machine_path,
+                    const std::string& driver, RunOptions options, const std::string& log_path,
+                    const std::vector<std::string>& argv, std::ostream& err) {
+  StatusOr<Machine> machine = LoadMachine(machine_path);
+  if (!machine.ok()) {
+    err << "fakedrv: " << machine.status().message() << "\n";
+    return kExitError;
+  }
+  StatusOr<abi::Resolution> res = registry.Resolve(driver);
+  if (!res.ok()) {
+    err << "fakedrv: --driver: " << res.status().message() << "\n";
+    return kExitError;
+  }
+  if (!res->exact()) err << "fakedrv: note: " << res->notice << "\n";
+  StatusOr<std::shared_ptr<const abi::Abi>> abi = registry.AbiOf(res->release);
+  if (!abi.ok()) {
+    err << "fakedrv: " << abi.status().message() << "\n";
+    return kExitError;
+  }
+  std::ofstream log_file;
+  if (!OpenLog(log_path, log_file, err)) return kExitError;
+  std::ostream& diag = log_path.empty() ? err : log_file;
+  const Trace files = model::MachineFilesOf(*machine, *abi, driver);
+  model::MachineModel responder(*machine, *abi, driver, diag);
+  responder.set_verbose(options.verbose);
+  return Serve(files, responder, options, diag, argv, err);
 }
 
 }  // namespace nvprobe::fakedrv

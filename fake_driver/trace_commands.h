@@ -22,6 +22,11 @@ int RunCommand(const abi::Registry& registry, const std::string& trace_path, Run
                const std::string& log_path, const std::vector<std::string>& argv,
                std::ostream& err);
 
+// `run --machine M --driver V`: the machine model answers (fake_driver/model/).
+int RunModelCommand(const abi::Registry& registry, const std::string& machine_path,
+                    const std::string& driver, RunOptions options, const std::string& log_path,
+                    const std::vector<std::string>& argv, std::ostream& err);
+
 int ShowCommand(const abi::Registry& registry, const std::string& trace_path, std::ostream& out,
                 std::ostream& err);
 

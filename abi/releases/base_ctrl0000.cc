@@ -35,6 +35,21 @@ void BaseCtrl0000(AbiBuilder& b) {
   b.Control("NV0000_CTRL_CMD_GPU_GET_ATTACHED_IDS", 0x201,
             "NV0000_CTRL_GPU_GET_ATTACHED_IDS_PARAMS");
 
+  // szName: a client pointer the driver never follows (gpu_mgr.c:gpumgrGetGpuIdInfo()
+  // fills the V2 fields only).
+  b.Constant("NV0000_CTRL_GPU_MAX_SZNAME", 128);
+  b.Struct("NV0000_CTRL_GPU_GET_ID_INFO_PARAMS", 40)
+      .U32("gpuId", 0)
+      .U32("gpuFlags", 4)
+      .U32("deviceInstance", 8)
+      .U32("subDeviceInstance", 12)
+      .U64("szName", 16)
+      .U32("sliStatus", 24)
+      .U32("boardId", 28)
+      .U32("gpuInstance", 32)
+      .U32("numaId", 36);
+  b.Control("NV0000_CTRL_CMD_GPU_GET_ID_INFO", 0x202, "NV0000_CTRL_GPU_GET_ID_INFO_PARAMS");
+
   b.Struct("NV0000_CTRL_GPU_GET_ID_INFO_V2_PARAMS", 32)
       .U32("gpuId", 0)
       .U32("gpuFlags", 4)
@@ -51,6 +66,23 @@ void BaseCtrl0000(AbiBuilder& b) {
       .Array("gpuIds", 0, 4, 32)
       .Array("excludedGpuIds", 128, 4, 32);
   b.Control("NV0000_CTRL_CMD_GPU_GET_PROBED_IDS", 0x214, "NV0000_CTRL_GPU_GET_PROBED_IDS_PARAMS");
+
+  // Lists end at the first NV0000_CTRL_GPU_INVALID_ID; the ALL values act on every GPU.
+  b.Constant("NV0000_CTRL_GPU_ATTACH_ALL_PROBED_IDS", 0xFFFF);
+  b.Struct("NV0000_CTRL_GPU_ATTACH_IDS_PARAMS", 132).Array("gpuIds", 0, 4, 32).U32("failedId", 128);
+  b.Control("NV0000_CTRL_CMD_GPU_ATTACH_IDS", 0x215, "NV0000_CTRL_GPU_ATTACH_IDS_PARAMS");
+  b.Constant("NV0000_CTRL_GPU_DETACH_ALL_ATTACHED_IDS", 0xFFFF);
+  b.Struct("NV0000_CTRL_GPU_DETACH_IDS_PARAMS", 128).Array("gpuIds", 0, 4, 32);
+  b.Control("NV0000_CTRL_CMD_GPU_DETACH_IDS", 0x216, "NV0000_CTRL_GPU_DETACH_IDS_PARAMS");
+
+  b.Constant("NV0000_CTRL_GPU_DRAIN_STATE_DISABLED", 0);
+  b.Constant("NV0000_CTRL_GPU_DRAIN_STATE_ENABLED", 1);
+  b.Struct("NV0000_CTRL_GPU_QUERY_DRAIN_STATE_PARAMS", 12)
+      .U32("gpuId", 0)
+      .U32("drainState", 4)
+      .U32("flags", 8);
+  b.Control("NV0000_CTRL_CMD_GPU_QUERY_DRAIN_STATE", 0x279,
+            "NV0000_CTRL_GPU_QUERY_DRAIN_STATE_PARAMS");
 
   b.Struct("NV0000_CTRL_GPU_GET_PCI_INFO_PARAMS", 12)
       .U32("gpuId", 0)

@@ -83,6 +83,20 @@ void BaseCtrl2080(AbiBuilder& b) {
   b.Control("NV2080_CTRL_CMD_FB_GET_INFO", 0x20801301, "NV2080_CTRL_FB_GET_INFO_PARAMS");
 
   SetFbInfoListMax(b, 0x36);
+
+  // ctrl2080tmr.h. cpuClkId bits 3:0 pick the CPU clock (OSTIME us since the epoch,
+  // TSC, PLATFORM_API), bits 7:4 the processor that samples it.
+  b.Constant("NV2080_CTRL_TIMER_GPU_CPU_TIME_MAX_SAMPLES", 16);
+  b.Constant("NV2080_TIMER_GPU_CPU_TIME_CPU_CLK_ID_OSTIME", 1);
+  b.Constant("NV2080_TIMER_GPU_CPU_TIME_CPU_CLK_ID_TSC", 2);
+  b.Constant("NV2080_TIMER_GPU_CPU_TIME_CPU_CLK_ID_PLATFORM_API", 3);
+  b.Struct("NV2080_CTRL_TIMER_GPU_CPU_TIME_SAMPLE", 16).U64("cpuTime", 0).U64("gpuTime", 8);
+  b.Struct("NV2080_CTRL_TIMER_GET_GPU_CPU_TIME_CORRELATION_INFO_PARAMS", 264)
+      .U8("cpuClkId", 0)
+      .U8("sampleCount", 1)
+      .StructArray("samples", 8, "NV2080_CTRL_TIMER_GPU_CPU_TIME_SAMPLE", 16, 16);
+  b.Control("NV2080_CTRL_CMD_TIMER_GET_GPU_CPU_TIME_CORRELATION_INFO", 0x20800406,
+            "NV2080_CTRL_TIMER_GET_GPU_CPU_TIME_CORRELATION_INFO_PARAMS");
   b.Control("NV2080_CTRL_CMD_FB_GET_INFO_V2", 0x20801303, "NV2080_CTRL_FB_GET_INFO_V2_PARAMS");
 }
 

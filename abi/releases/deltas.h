@@ -16,6 +16,7 @@ namespace nvprobe::abi::releases {
 void BaseFrontend(AbiBuilder& b);
 void BaseRm(AbiBuilder& b);
 void BaseCtrl0000(AbiBuilder& b);
+void BaseCtrl0080(AbiBuilder& b);
 void BaseCtrl2080(AbiBuilder& b);
 void BaseStatusCodes(AbiBuilder& b);
 void BaseArchitectures(AbiBuilder& b);

@@ -6,6 +6,7 @@ void Root_515_43_04(AbiBuilder& b) {
   BaseFrontend(b);
   BaseRm(b);
   BaseCtrl0000(b);
+  BaseCtrl0080(b);
   BaseCtrl2080(b);
   BaseStatusCodes(b);
   BaseArchitectures(b);

@@ -1,0 +1,80 @@
+// The machine model: a fake NVIDIA kernel driver and Resource Manager that answers
+// any client from a machine description and a release's ABI, as that release's
+// driver would (fake_driver/model/README.md). Pure: a request in (device, request
+// number, the caller's memory), an answer out; the supervisor asks it through
+// IoctlResponder and it never sees seccomp.
+#ifndef NVPROBE_FAKE_DRIVER_MODEL_MACHINE_MODEL_H_
+#define NVPROBE_FAKE_DRIVER_MODEL_MACHINE_MODEL_H_
+
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "abi/abi.h"
+#include "fake_driver/model/control_call.h"
+#include "fake_driver/model/rm_objects.h"
+#include "fake_driver/responder.h"
+#include "fake_driver/synth_machine.h"
+
+namespace nvprobe::fakedrv::model {
+
+class MachineModel : public IoctlResponder {
+ public:
+  // `driver`: the version string the driver reports (the ABI may be of the nearest
+  // known release).
+  MachineModel(Machine machine, std::shared_ptr<const abi::Abi> abi, std::string driver,
+               std::ostream& diagnostics);
+
+  IoctlResult Handle(const std::string& device, uint32_t request, uint64_t arg, TargetMemory& mem,
+                     int pid, int fd) override;
+  // Requests answered "not supported" for want of a handler.
+  int unmatched() const override { return not_supported_; }
+
+  // Log every request with the handler that answered it.
+  void set_verbose(bool v) { verbose_ = v; }
+
+  const Machine& machine() const { return machine_; }
+  const RmObjects& objects() const { return objects_; }
+
+ private:
+  struct Request {
+    const std::string& device;
+    uint32_t request;
+    ArgBuffer& args;  // the top-level struct, its nested buffers read; `out` = answer
+    TargetMemory& mem;
+    int pid;
+    int fd;
+  };
+  // An RM call's answer: its status by name, and what served it (for the log).
+  struct RmAnswer {
+    const char* status = "NV_OK";
+    std::string by;
+  };
+
+  IoctlResult Frontend(const abi::Binding& esc, Request& r);
+  RmAnswer Alloc(Request& r);
+  RmAnswer Free(Request& r);
+  RmAnswer Control(Request& r);
+  RmAnswer AllocChecked(Request& r, RmClient& client, uint32_t parent, uint32_t hclass,
+                        const std::string& class_name, uint32_t* handle);
+
+  // The GPU (machine index) that an NV01_DEVICE_0 of `device_instance` stands for.
+  int GpuOfDeviceInstance(uint64_t device_instance) const;
+  std::vector<uint8_t> CardInfoEntries() const;
+  void NotSupported(const Request& r, const std::string& what);
+  std::string Describe(const Request& r) const;
+
+  const Machine machine_;
+  const std::shared_ptr<const abi::Abi> abi_;
+  const std::string driver_;
+  std::ostream& diag_;
+  bool verbose_ = false;
+  int not_supported_ = 0;
+  RmObjects objects_;
+  ModelState state_;
+};
+
+}  // namespace nvprobe::fakedrv::model
+
+#endif  // NVPROBE_FAKE_DRIVER_MODEL_MACHINE_MODEL_H_
