@@ -11,6 +11,11 @@ void Delta_550_40_07(AbiBuilder& b) {
   b.Struct("nv_ioctl_wait_open_complete_t", 8).U32("rc", 0).U32("adapterStatus", 4);
   b.Constant("NV_ERR_QUEUE_TASK_SLOT_NOT_AVAILABLE", 0x7C);
   b.Escape("NV_ESC_WAIT_OPEN_COMPLETE", 218, "nv_ioctl_wait_open_complete_t");
+  // ctrl0000gpu.h: attach a GPU in the background, then wait for it.
+  b.Struct("NV0000_CTRL_GPU_ASYNC_ATTACH_ID_PARAMS", 4).U32("gpuId", 0);
+  b.Control("NV0000_CTRL_CMD_GPU_ASYNC_ATTACH_ID", 0x289, "NV0000_CTRL_GPU_ASYNC_ATTACH_ID_PARAMS");
+  b.Struct("NV0000_CTRL_GPU_WAIT_ATTACH_ID_PARAMS", 4).U32("gpuId", 0);
+  b.Control("NV0000_CTRL_CMD_GPU_WAIT_ATTACH_ID", 0x290, "NV0000_CTRL_GPU_WAIT_ATTACH_ID_PARAMS");
 }
 
 // Parent: 550.40.61. KEY_ROTATION_IN_PROGRESS: 550.40.63-550.40.85 have it, 550.54.14-550.67 do not.

@@ -6,6 +6,11 @@ namespace nvprobe::abi::releases {
 
 // Parent: 550.40.07.
 void Delta_555_42_02(AbiBuilder& b) {
+  // ctrl0080gpu.h: the virtualization mode also says whether the driver is a vGPU
+  // (GRID) build.
+  b.Struct("NV0080_CTRL_GPU_GET_VIRTUALIZATION_MODE_PARAMS", 8)
+      .U32("virtualizationMode", 0)
+      .U8("isGridBuild", 4);
   b.Constant("NV2080_CTRL_GPU_INFO_INDEX_ECID_EXTENDED", 0x1B);
   b.Constant("NV2080_CTRL_GPU_INFO_INDEX_ECID_HI32", 0x2);
   b.Constant("NV2080_CTRL_GPU_INFO_INDEX_ECID_LO32", 0x1);

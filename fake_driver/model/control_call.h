@@ -41,6 +41,10 @@ class ControlCall {
   void SetElement(std::string_view field, uint32_t index, uint64_t value);
   void SetString(std::string_view field, std::string_view value);
   void SetBytes(std::string_view field, std::string_view bytes);
+  // Whether this release's params struct has the field.
+  bool params_has(std::string_view field) const {
+    return params_.layout != nullptr && params_.layout->Find(field) != nullptr;
+  }
   // An array field's element count.
   uint32_t Count(std::string_view field);
   // NVIDIA's constant; 0 and an error when the release lacks it.

@@ -116,6 +116,14 @@ const char* AttachIds(ControlCall& c) {
   return "NV_OK";
 }
 
+// ASYNC_ATTACH_ID / WAIT_ATTACH_ID: one GPU; the model attaches at once.
+const char* AttachOne(ControlCall& c) {
+  const uint32_t id = static_cast<uint32_t>(c.In("gpuId"));
+  if (GpuById(c.machine, id) == nullptr) return "NV_ERR_INVALID_ARGUMENT";
+  c.state.detached_gpu_ids.erase(id);
+  return "NV_OK";
+}
+
 const char* DetachIds(ControlCall& c) {
   const uint64_t invalid = c.C("NV0000_CTRL_GPU_INVALID_ID");
   for (uint32_t i = 0; i < c.Count("gpuIds"); ++i) {
@@ -188,6 +196,15 @@ const char* UuidFromGpuId(ControlCall& c) {
     c.SetString("gpuUuid", g->uuid);
     c.Set("uuidStrLen", g->uuid.size() + 1);
   }
+  return "NV_OK";
+}
+
+// --- device (NV01_DEVICE_0) ---
+
+// Bare metal, not a vGPU build (555.42.02 on also says so in isGridBuild).
+const char* VirtualizationMode(ControlCall& c) {
+  c.Set("virtualizationMode", c.C("NV0080_CTRL_GPU_VIRTUALIZATION_MODE_NONE"));
+  if (c.params_has("isGridBuild")) c.Set("isGridBuild", 0);
   return "NV_OK";
 }
 
@@ -286,6 +303,8 @@ const std::vector<ControlHandler>& Table() {
       {"NV0000_CTRL_CMD_GPU_GET_ATTACHED_IDS", AttachedIds, "src/kernel/rmapi/client_resource.c:cliresCtrlCmdGpuGetAttachedIds_IMPL()"},
       {"NV0000_CTRL_CMD_GPU_GET_PROBED_IDS", ProbedIdsFill, "src/kernel/rmapi/client_resource.c:cliresCtrlCmdGpuGetProbedIds_IMPL()"},
       {"NV0000_CTRL_CMD_GPU_ATTACH_IDS", AttachIds, "src/kernel/rmapi/client_resource.c:cliresCtrlCmdGpuAttachIds_IMPL()"},
+      {"NV0000_CTRL_CMD_GPU_ASYNC_ATTACH_ID", AttachOne, "src/kernel/rmapi/client_resource.c:cliresCtrlCmdGpuAsyncAttachId_IMPL()"},
+      {"NV0000_CTRL_CMD_GPU_WAIT_ATTACH_ID", AttachOne, "src/kernel/rmapi/client_resource.c:cliresCtrlCmdGpuWaitAttachId_IMPL()"},
       {"NV0000_CTRL_CMD_GPU_DETACH_IDS", DetachIds, "src/kernel/rmapi/client_resource.c:cliresCtrlCmdGpuDetachIds_IMPL()"},
       {"NV0000_CTRL_CMD_GPU_GET_ID_INFO", IdInfoV2, "src/kernel/gpu_mgr/gpu_mgr.c:gpumgrGetGpuIdInfo()"},
       {"NV0000_CTRL_CMD_GPU_QUERY_DRAIN_STATE", DrainState, "src/kernel/gpu_mgr/gpu_mgr.c:gpumgrQueryGpuDrainState()"},
@@ -293,7 +312,7 @@ const std::vector<ControlHandler>& Table() {
       {"NV0000_CTRL_CMD_GPU_GET_PCI_INFO", PciInfoById, "src/kernel/rmapi/client_resource.c:cliresCtrlCmdGpuGetPciInfo_IMPL()"},
       {"NV0000_CTRL_CMD_GPU_GET_UUID_FROM_GPU_ID", UuidFromGpuId, "src/kernel/rmapi/client_resource.c:cliresCtrlCmdGpuGetUuidFromGpuId_IMPL()"},
       // Device.
-      {"NV0080_CTRL_CMD_GPU_GET_VIRTUALIZATION_MODE", Fixed({{"virtualizationMode", 0}}), "src/kernel/gpu/device_ctrl.c:deviceCtrlCmdGpuGetVirtualizationMode_IMPL(): bare metal, NV0080_CTRL_GPU_VIRTUALIZATION_MODE_NONE"},
+      {"NV0080_CTRL_CMD_GPU_GET_VIRTUALIZATION_MODE", VirtualizationMode, "src/kernel/gpu/device_ctrl.c:deviceCtrlCmdGpuGetVirtualizationMode_IMPL(): bare metal, NV0080_CTRL_GPU_VIRTUALIZATION_MODE_NONE"},
       // Subdevice.
       {"NV2080_CTRL_CMD_MC_GET_ARCH_INFO", ArchInfo, "src/kernel/gpu/mc/kernel_mc.c:subdeviceCtrlCmdMcGetArchInfo_IMPL()"},
       {"NV2080_CTRL_CMD_BUS_GET_PCI_INFO", BusPciInfo, "src/kernel/gpu/bus/kern_bus_ctrl.c:subdeviceCtrlCmdBusGetPciInfo_IMPL()"},
