@@ -16,6 +16,7 @@
 #include <optional>
 
 #include "fake_driver/hex.h"
+#include "fake_driver/responder.h"
 #include "fake_driver/process_memory.h"
 #include "fake_driver/trace_io.h"
 
@@ -65,24 +66,6 @@ std::string ReadWholeFile(const std::string& path, int* err) {
 }
 
 int Dirfd(uint64_t arg) { return static_cast<int>(static_cast<int32_t>(arg)); }
-
-// The nested buffers of `buf` per `abi`, read from the target at entry.
-bool CaptureNested(const abi::Abi& abi, ProcessMemory& mem, ArgBuffer& buf) {
-  if (buf.layout == nullptr || buf.in.size() != buf.layout->size) return true;
-  StatusOr<std::vector<PointerTarget>> targets = PointerTargets(abi, *buf.layout, buf.in);
-  if (!targets.ok()) return false;
-  for (const PointerTarget& t : *targets) {
-    ArgBuffer child;
-    child.field = t.field->name;
-    child.layout = t.layout;
-    child.address = t.address;
-    child.in.resize(t.length);
-    if (!mem.Read(t.address, child.in).ok()) return false;
-    if (!CaptureNested(abi, mem, child)) return false;
-    buf.nested.push_back(std::move(child));
-  }
-  return true;
-}
 
 // The same buffers again after the call.
 bool CaptureOutput(ProcessMemory& mem, ArgBuffer& buf) {
@@ -271,7 +254,7 @@ void Recorder::IoctlEntry(const SyscallStop& s) {
   }
   if (abi != nullptr) {
     ev.args.layout = EscapeLayout(*abi, ev.nr());
-    if (!CaptureNested(*abi, mem, ev.args)) {
+    if (ReadNestedBuffers(*abi, ev.args, mem) != ReadError::kNone) {
       ev.args.nested.clear();
       ev.nested_not_followed = true;
     }
