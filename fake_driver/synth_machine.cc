@@ -127,7 +127,8 @@ StatusOr<MachineGpu> ParseGpu(const Json& g, const std::string& where) {
   return out;
 }
 
-StatusOr<MachineFaults> ParseFaults(const Json& j) {
+StatusOr<MachineFaults> ParseFaults(const Json& j, MachineUse use) {
+  const bool synth = use == MachineUse::kSynth;
   MachineFaults f;
   if (!j.is_object()) return InvalidArgumentError("faults: not an object");
   for (const auto& [key, v] : j.items()) {
@@ -156,7 +157,7 @@ StatusOr<MachineFaults> ParseFaults(const Json& j) {
     } else if (key == "alloc_status") {
       if (!v.is_object()) return InvalidArgumentError("faults.alloc_status: not {class: status}");
       for (const auto& [cls, st] : v.items()) {
-        if (!OneOf(cls, kFaultableClasses))
+        if (synth && !OneOf(cls, kFaultableClasses))
           return InvalidArgumentError("faults.alloc_status." + cls + ": not a class nvprobe allocates (" +
                                       List(kFaultableClasses) + ")");
         if (!st.is_string() || st.get<std::string>().rfind("NV_ERR_", 0) != 0)
@@ -166,9 +167,10 @@ StatusOr<MachineFaults> ParseFaults(const Json& j) {
     } else if (key == "control_status") {
       if (!v.is_object()) return InvalidArgumentError("faults.control_status: not {command: status}");
       for (const auto& [cmd, st] : v.items()) {
-        if (!OneOf(cmd, kFaultableControls))
+        if (synth ? !OneOf(cmd, kFaultableControls) : cmd.find("_CTRL_CMD_") == std::string::npos)
           return InvalidArgumentError("faults.control_status." + cmd +
-                                      ": not a control nvprobe issues (" + List(kFaultableControls) + ")");
+                                      (synth ? ": not a control nvprobe issues (" + List(kFaultableControls) + ")"
+                                             : ": not a control command name (NVxxxx_CTRL_CMD_...)"));
         if (!st.is_string() || st.get<std::string>().rfind("NV_ERR_", 0) != 0)
           return InvalidArgumentError("faults.control_status." + cmd + ": not an NV_ERR_* name");
         f.control_status[cmd] = st.get<std::string>();
@@ -176,9 +178,10 @@ StatusOr<MachineFaults> ParseFaults(const Json& j) {
     } else if (key == "ioctl_errno") {
       if (!v.is_object()) return InvalidArgumentError("faults.ioctl_errno: not {escape: errno}");
       for (const auto& [esc, e] : v.items()) {
-        if (!OneOf(esc, kFaultableEscapes))
-          return InvalidArgumentError("faults.ioctl_errno." + esc + ": not an escape nvprobe uses (" +
-                                      List(kFaultableEscapes) + ")");
+        if (synth ? !OneOf(esc, kFaultableEscapes) : esc.rfind("NV_ESC_", 0) != 0)
+          return InvalidArgumentError("faults.ioctl_errno." + esc +
+                                      (synth ? ": not an escape nvprobe uses (" + List(kFaultableEscapes) + ")"
+                                             : ": not an escape name (NV_ESC_...)"));
         int err = e.is_string() ? ErrnoFromName(e.get<std::string>()) : 0;
         if (err == 0) return InvalidArgumentError("faults.ioctl_errno." + esc + ": not an errno name");
         f.ioctl_errno[esc] = err;
@@ -227,7 +230,7 @@ int ErrnoFromName(const std::string& name) {
   return 0;
 }
 
-StatusOr<Machine> ParseMachine(const Json& j) {
+StatusOr<Machine> ParseMachine(const Json& j, MachineUse use) {
   if (!j.is_object()) return InvalidArgumentError("machine: not a JSON object");
   static const std::set<std::string> kKeys = {"name",  "description", "source", "platform",
                                               "gpus",  "faults",      "notes"};
@@ -265,7 +268,7 @@ StatusOr<Machine> ParseMachine(const Json& j) {
     m.gpus.push_back(std::move(g));
   }
   if (j.contains("faults")) {
-    ASSIGN_OR_RETURN_(f, ParseFaults(j["faults"]));
+    ASSIGN_OR_RETURN_(f, ParseFaults(j["faults"], use));
     m.faults = std::move(f);
   }
   if (m.platform != "bare-metal") m.faults.no_driver_files = true;
@@ -278,12 +281,12 @@ StatusOr<Machine> ParseMachine(const Json& j) {
   return m;
 }
 
-StatusOr<Machine> LoadMachine(const std::string& path) {
+StatusOr<Machine> LoadMachine(const std::string& path, MachineUse use) {
   std::ifstream in(path);
   if (!in) return NotFoundError(path + ": cannot open");
   Json j = Json::parse(in, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return InvalidArgumentError(path + ": not valid JSON");
-  StatusOr<Machine> m = ParseMachine(j);
+  StatusOr<Machine> m = ParseMachine(j, use);
   if (!m.ok()) return InvalidArgumentError(path + ": " + m.status().message());
   return m;
 }

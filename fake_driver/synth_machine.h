@@ -69,9 +69,15 @@ struct Machine {
   bool GpusOnPci() const { return platform != "wsl2"; }
 };
 
+// Who reads the description. synth's expected answers model only the faults on
+// nvprobe's requests (kFaultable* below); the machine model applies a fault to any
+// control, class or escape its release describes (model/machine_check.h checks
+// the names against the release).
+enum class MachineUse { kSynth, kModel };
+
 // Parses and checks a description; errors name the offending key.
-StatusOr<Machine> ParseMachine(const nlohmann::ordered_json& j);
-StatusOr<Machine> LoadMachine(const std::string& path);
+StatusOr<Machine> ParseMachine(const nlohmann::ordered_json& j, MachineUse use = MachineUse::kSynth);
+StatusOr<Machine> LoadMachine(const std::string& path, MachineUse use = MachineUse::kSynth);
 
 // EACCES, ENOENT, EPERM, ... -> errno; 0 when unknown.
 int ErrnoFromName(const std::string& name);

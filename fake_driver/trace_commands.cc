@@ -6,6 +6,7 @@
 #include "fake_driver/abi_commands.h"
 #include "fake_driver/hex.h"
 #include "fake_driver/ioctl_replayer.h"
+#include "fake_driver/model/machine_check.h"
 #include "fake_driver/model/machine_files.h"
 #include "fake_driver/model/machine_model.h"
 #include "fake_driver/synth_machine.h"
@@ -206,7 +207,7 @@ int RunCommand(const abi::Registry& registry, const std::string& trace_path, Run
 int RunModelCommand(const abi::Registry& registry, const std::string& machine_path,
                     const std::string& driver, RunOptions options, const std::string& log_path,
                     const std::vector<std::string>& argv, std::ostream& err) {
-  StatusOr<Machine> machine = LoadMachine(machine_path);
+  StatusOr<Machine> machine = LoadMachine(machine_path, MachineUse::kModel);
   if (!machine.ok()) {
     err << "fakedrv: " << machine.status().message() << "\n";
     return kExitError;
@@ -220,6 +221,10 @@ int RunModelCommand(const abi::Registry& registry, const std::string& machine_pa
   StatusOr<std::shared_ptr<const abi::Abi>> abi = registry.AbiOf(res->release);
   if (!abi.ok()) {
     err << "fakedrv: " << abi.status().message() << "\n";
+    return kExitError;
+  }
+  if (Status s = model::CheckMachineForModel(*machine, **abi); !s.ok()) {
+    err << "fakedrv: " << machine_path << ": " << s.message() << "\n";
     return kExitError;
   }
   std::ofstream log_file;

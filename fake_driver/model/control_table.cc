@@ -169,15 +169,20 @@ const char* PciInfoById(ControlCall& c) {
   return "NV_OK";
 }
 
-// "GPU-" + 32 hex digits with dashes -> the 16 raw bytes.
+// "GPU-" + 32 hex digits with dashes -> the 16 raw bytes (model/machine_check.cc
+// refuses a UUID with other digits before the model runs).
 std::string UuidBytes(const std::string& uuid) {
+  auto nibble = [](char ch) {
+    return ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+                                             : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : 0;
+  };
   std::string hex;
-  for (char ch : uuid.substr(4)) {
+  for (char ch : uuid.substr(std::min<size_t>(4, uuid.size()))) {
     if (ch != '-') hex += ch;
   }
   std::string out;
   for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-    out += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+    out += static_cast<char>(nibble(hex[i]) * 16 + nibble(hex[i + 1]));
   }
   return out;
 }

@@ -241,7 +241,13 @@ MachineModel::RmAnswer MachineModel::Alloc(Request& r) {
     a = {objects_.AllocClient(h_new, hclass, r.fd, &handle), "rs_server.c:serverAllocClient()"};
     if (std::string_view(a.status) == "NV_OK") {
       const uint64_t params = Field(r.args, "pAllocParms");
-      if (params != 0) {
+      ArgBuffer* read = nullptr;
+      for (ArgBuffer& n : r.args.nested) {
+        if (n.field == "pAllocParms") read = &n;
+      }
+      if (read != nullptr && read->out.size() >= sizeof(uint32_t)) {
+        StoreUint(read->out, 0, sizeof(uint32_t), handle);  // written back with the rest
+      } else if (params != 0) {
         uint8_t bytes[sizeof(uint32_t)];
         StoreUint(bytes, 0, sizeof bytes, handle);
         if (!r.mem.Write(params, bytes).ok()) {

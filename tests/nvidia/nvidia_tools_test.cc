@@ -268,6 +268,26 @@ TEST_P(NvidiaToolsFaultTest, ControlNodeRefusedIsInsufficientPermissions) {
   EXPECT_EQ(j["driver"]["version"], release);
 }
 
+// A fault on a control only NVIDIA's tools use reaches them as the driver's status:
+// with GID info refused, NVML has no UUID and nvidia-smi says N/A.
+TEST_P(NvidiaToolsFaultTest, RefusedGidInfoIsUuidNotAvailable) {
+  const std::string release = GetParam();
+  const std::string dist = Dist(release);
+  ASSERT_TRUE(Exists(dist + "/lib/libnvidia-ml.so.1")) << "run tools/bootstrap";
+  setenv("LD_LIBRARY_PATH", (dist + "/lib").c_str(), 1);
+  std::ifstream in("traces/machines/l4-1x.json");
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(in);
+  j["faults"] = {{"control_status", {{"NV2080_CTRL_CMD_GPU_GET_GID_INFO", "NV_ERR_NOT_SUPPORTED"}}}};
+  const std::string machine = nvprobe::testing::TmpDir() + "/l4-gid-refused.json";
+  std::ofstream(machine) << j.dump();
+  CommandResult r = nvprobe::testing::RunCommand(
+      {"fake_driver/fakedrv", "run", "--machine", machine, "--driver", release, "--", dist + "/bin/nvidia-smi",
+       "--query-gpu=name,uuid", "--format=csv,noheader"},
+      120);
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_EQ(r.out, "NVIDIA L4, [N/A]\n");
+}
+
 INSTANTIATE_TEST_SUITE_P(Releases, NvidiaToolsFaultTest, ::testing::ValuesIn(kReleases),
                          [](const auto& info) {
                            std::string s = info.param;
