@@ -58,8 +58,8 @@ MachineModel::MachineModel(Machine machine, std::shared_ptr<const abi::Abi> abi,
       diag_(diagnostics) {}
 
 std::string MachineModel::Describe(const Request& r) const {
-  const abi::Binding* esc = abi_->EscapeByNumber(r.request & 0xff);
-  std::string s = (esc ? esc->name : "escape " + HexNumber(r.request & 0xff)) + " on " + r.device;
+  const abi::Binding* esc = abi_->EscapeByNumber(r.nr);
+  std::string s = (esc ? esc->name : "escape " + HexNumber(r.nr)) + " on " + r.device;
   if (esc == nullptr || r.args.layout == nullptr) return s;
   if (esc->name == "NV_ESC_RM_CONTROL") {
     const uint32_t cmd = static_cast<uint32_t>(Field(r.args, "cmd"));
@@ -89,19 +89,44 @@ void MachineModel::NotSupported(const Request& r, const std::string& what) {
 
 IoctlResult MachineModel::Handle(const std::string& device, uint32_t request, uint64_t arg,
                                  TargetMemory& mem, int pid, int fd) {
+  uint32_t nr = request & 0xff;
+  uint32_t size = _IOC_SIZE(request);
+  const abi::Binding* esc = abi_->EscapeByNumber(nr);
+  if (esc != nullptr && esc->name == "NV_ESC_IOCTL_XFER_CMD") {
+    // nv.c:nvidia_ioctl(): XFER carries a request too large for _IOC's size field;
+    // the driver unwraps it once, then serves the inner escape as if called directly.
+    const abi::StructLayout* xfer = abi_->FindStruct(esc->params_struct);
+    if (xfer == nullptr || size != xfer->size) return {-1, EINVAL};
+    std::vector<uint8_t> x(size);
+    if (!mem.Read(arg, x).ok()) return {-1, EFAULT};
+    const abi::Field* cmd = xfer->Find("cmd");
+    const abi::Field* inner_size = xfer->Find("size");
+    const abi::Field* ptr = xfer->Find("ptr");
+    if (cmd == nullptr || inner_size == nullptr || ptr == nullptr) return {-1, EINVAL};
+    nr = static_cast<uint32_t>(LoadUint(x, cmd->offset, cmd->width));
+    size = static_cast<uint32_t>(LoadUint(x, inner_size->offset, inner_size->width));
+    arg = LoadUint(x, ptr->offset, ptr->width);
+    if (size > abi_->FindConstant("NV_ABSOLUTE_MAX_IOCTL_SIZE").value_or(16384)) return {-1, EINVAL};
+    esc = abi_->EscapeByNumber(nr);
+  }
+  return Serve(device, nr, size, arg, mem, pid, fd);
+}
+
+IoctlResult MachineModel::Serve(const std::string& device, uint32_t nr, uint32_t size, uint64_t arg,
+                                TargetMemory& mem, int pid, int fd) {
   ArgBuffer args;
   args.address = arg;
-  args.in.resize(_IOC_SIZE(request));
-  const abi::Binding* esc = abi_->EscapeByNumber(request & 0xff);
+  args.in.resize(size);
+  const abi::Binding* esc = abi_->EscapeByNumber(nr);
   // NV_ESC_RM_ALLOC takes NVOS21 or NVOS64, told apart by the size.
   if (esc != nullptr && !esc->params_struct.empty())
-    args.layout = abi_->FindStruct(esc->ParamsForSize(_IOC_SIZE(request), *abi_));
+    args.layout = abi_->FindStruct(esc->ParamsForSize(size, *abi_));
   if (!mem.Read(arg, args.in).ok()) return {-1, EFAULT};
-  Request r{device, request, args, mem, pid, fd};
-  if (esc == nullptr) {
-    // nv.c:nvidia_ioctl() hands unknown numbers to the RM, whose escape.c:RmIoctl()
-    // rejects them: -EINVAL.
-    NotSupported(r, "escape " + HexNumber(request & 0xff) + " (request " + HexNumber(request) + ")");
+  Request r{device, nr, args, mem, pid, fd};
+  if (esc == nullptr || esc->name == "NV_ESC_IOCTL_XFER_CMD") {
+    // nv.c:nvidia_ioctl() hands unknown numbers (and an XFER inside an XFER) to the
+    // RM, whose escape.c:RmIoctl() rejects them: -EINVAL.
+    NotSupported(r, "escape " + HexNumber(nr) + " (" + std::to_string(size) + " bytes)");
     return {-1, EINVAL};
   }
   // machine description: "ioctl_errno" fails every such ioctl, nothing written.

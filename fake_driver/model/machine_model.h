@@ -40,7 +40,7 @@ class MachineModel : public IoctlResponder {
  private:
   struct Request {
     const std::string& device;
-    uint32_t request;
+    uint32_t nr;  // the escape (after XFER's unwrapping)
     ArgBuffer& args;  // the top-level struct, its nested buffers read; `out` = answer
     TargetMemory& mem;
     int pid;
@@ -52,6 +52,9 @@ class MachineModel : public IoctlResponder {
     std::string by;
   };
 
+  // One escape, `size` bytes at `arg` (XFER already unwrapped).
+  IoctlResult Serve(const std::string& device, uint32_t nr, uint32_t size, uint64_t arg,
+                    TargetMemory& mem, int pid, int fd);
   IoctlResult Frontend(const abi::Binding& esc, Request& r);
   RmAnswer Alloc(Request& r);
   RmAnswer Free(Request& r);

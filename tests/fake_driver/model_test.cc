@@ -569,6 +569,39 @@ TEST(ModelTest, ObjectsBelongToTheirFd) {
 
 // --- 5. controls ---
 
+// nv.c:nvidia_ioctl(): XFER carries another escape's struct by pointer; the model
+// serves the inner one as if called directly, once (an XFER inside is EINVAL), and
+// refuses an inner size above NV_ABSOLUTE_MAX_IOCTL_SIZE.
+TEST_P(ModelReleaseTest, XferServesTheInnerEscapeOnce) {
+  std::unique_ptr<Rig> r = Rig::Make(kH100, GetParam());
+  ASSERT_NE(r, nullptr);
+  const char* v = "nv_ioctl_rm_api_version_t";
+  const uint64_t inner = r->New(v);
+  r->Set(v, inner, "cmd", r->C("NV_RM_API_VERSION_CMD_QUERY"));
+  const char* x = "nv_ioctl_xfer_t";
+  const uint64_t xfer = r->New(x);
+  r->Set(x, xfer, "cmd", r->C("NV_ESC_CHECK_VERSION_STR"));
+  r->Set(x, xfer, "size", r->Layout(v).size);
+  r->Set(x, xfer, "ptr", inner);
+  IoctlResult io = r->Ioctl(kCtl, "NV_ESC_IOCTL_XFER_CMD", xfer, r->Layout(x).size);
+  ASSERT_EQ(io.ret, 0);
+  EXPECT_EQ(r->FieldBytes(v, inner, "versionString").substr(0, std::string(GetParam()).size()),
+            GetParam());
+
+  r->Set(x, xfer, "size", r->C("NV_ABSOLUTE_MAX_IOCTL_SIZE") + 1);
+  io = r->Ioctl(kCtl, "NV_ESC_IOCTL_XFER_CMD", xfer, r->Layout(x).size);
+  EXPECT_EQ(io.ret, -1);
+  EXPECT_EQ(io.err, EINVAL);
+
+  const uint64_t outer = r->New(x);
+  r->Set(x, outer, "cmd", r->C("NV_ESC_IOCTL_XFER_CMD"));
+  r->Set(x, outer, "size", r->Layout(x).size);
+  r->Set(x, outer, "ptr", xfer);
+  io = r->Ioctl(kCtl, "NV_ESC_IOCTL_XFER_CMD", outer, r->Layout(x).size);
+  EXPECT_EQ(io.ret, -1);
+  EXPECT_EQ(io.err, EINVAL);
+}
+
 TEST_P(ModelReleaseTest, ProbedIdsListTheGpusInDescriptionOrder) {
   std::unique_ptr<Rig> r = Rig::Make(kH100, GetParam());
   ASSERT_NE(r, nullptr);
