@@ -12,8 +12,6 @@
 namespace nvprobe::fakedrv::model {
 namespace {
 
-constexpr char kCtl[] = "/dev/nvidiactl";
-
 bool IsRootClass(const std::string& name) {
   return name == "NV01_ROOT" || name == "NV01_ROOT_NON_PRIV" || name == "NV01_ROOT_CLIENT";
 }
