@@ -56,6 +56,7 @@ void CheckBusId(const std::optional<std::string>& bus, const std::string& from) 
 void CheckGpu(const GpuInfo& g) {
   if (g.pci_bus_id) CheckBusId(g.pci_bus_id, "a GPU");
   if (g.uuid) FUZZ_CHECK(g.uuid->rfind("GPU-", 0) == 0, "uuid \"%s\"", g.uuid->c_str());
+  if (g.name) FUZZ_CHECK(g.name->size() <= kMaxGpuNameBytes, "name of %zu bytes", g.name->size());
   if (g.minor) FUZZ_CHECK(*g.minor < 255, "minor %u", *g.minor);
 }
 

@@ -56,6 +56,7 @@ void Check(const StatusOr<SmiFindings>& f) {
     if (g.pci_bus_id) FUZZ_CHECK(NormalizeBusId(*g.pci_bus_id) == g.pci_bus_id, "bus ID");
     if (g.memory_mib) FUZZ_CHECK(*g.memory_mib < (1ull << 40), "memory");
     if (g.uuid) FUZZ_CHECK(g.uuid->rfind("GPU-", 0) == 0, "uuid");
+    if (g.name) FUZZ_CHECK(g.name->size() <= kMaxGpuNameBytes, "name of %zu bytes", g.name->size());
   }
 }
 

@@ -1,5 +1,8 @@
 #include "probe/cli.h"
 
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <sstream>
 
 #include "probe/output.h"
@@ -8,6 +11,31 @@
 namespace nvprobe::probe {
 namespace {
 
+constexpr long kMinSmiTimeoutMs = 1;
+constexpr long kMaxSmiTimeoutMs = 600000;
+constexpr char kSourceList[] = "env, ioctl, ioctl-full, files, nvidia-smi";
+
+// The options that take a value, as they must be written; nullptr for others.
+const char* ValueForm(const std::string& a) {
+  if (a == "--source") return "--source=LIST";
+  if (a == "--smi-timeout") return "--smi-timeout=MS";
+  if (a == "--query-gpu") return "--query-gpu=FIELDS";
+  if (a == "--format") return "--format=csv[,noheader][,nounits]";
+  return nullptr;
+}
+
+// "a,,b" -> {"a", "", "b"}; "" -> {""}.
+std::vector<std::string> SplitList(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (;;) {
+    size_t comma = s.find(',', start);
+    out.push_back(s.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (comma == std::string::npos) return out;
+    start = comma + 1;
+  }
+}
+
 std::vector<std::string> SplitComma(const std::string& s) {
   std::vector<std::string> out;
   std::istringstream in(s);
@@ -15,6 +43,17 @@ std::vector<std::string> SplitComma(const std::string& s) {
   while (std::getline(in, item, ','))
     if (!item.empty()) out.push_back(item);
   return out;
+}
+
+// `status`, or kExitError with a message when `out` could not be written (a full
+// disk, /dev/full, a closed stdout): output that did not arrive is a failure.
+int Written(std::ostream& out, std::ostream& err, int status) {
+  out.flush();
+  if (out) return status;
+  const int e = errno;
+  err << "nvprobe: cannot write the output" << (e != 0 ? std::string(": ") + std::strerror(e) : "")
+      << "\n";
+  return kExitError;
 }
 
 }  // namespace
@@ -46,7 +85,8 @@ revision, and memory are null unless asked for):
   --source=LIST          run only these sources, in the fixed order env, ioctl,
                          ioctl-full, files, nvidia-smi (comma-separated). nvidia-smi
                          runs by default only when no earlier source found the driver.
-  --smi-timeout=MS       kill nvidia-smi after MS milliseconds (default 5000)
+  --smi-timeout=MS       kill nvidia-smi (and what it started) after MS milliseconds,
+                         1 to 600000 (default 5000)
   -h, --help             this text
 
 Environment:
@@ -77,8 +117,9 @@ int RunCli(System& sys, const std::vector<std::string>& args, const CliEnvironme
       return std::nullopt;
     };
     if (a == "-h" || a == "--help") {
+      errno = 0;
       out << HelpText();
-      return kExitFound;
+      return Written(out, err, kExitFound);
     } else if (a == "--json") {
       json = true;
     } else if (a == "--full") {
@@ -86,19 +127,32 @@ int RunCli(System& sys, const std::vector<std::string>& args, const CliEnvironme
     } else if (a == "--details") {
       opt.details = true;
     } else if (auto v = value("--source")) {
-      for (const std::string& s : SplitComma(*v)) {
+      // Every item is a source name: "--source=" or "--source=ioctl,,files" is a
+      // mistake, not "all sources".
+      std::vector<std::string> items = SplitList(*v);
+      for (const std::string& s : items) {
+        if (s.empty()) {
+          err << "nvprobe: --source=" << EscapeControl(*v) << ": empty source name; LIST is "
+              << kSourceList << ", comma-separated\n";
+          return kExitUsage;
+        }
         if (s != kSourceEnv && s != kSourceIoctl && s != kSourceIoctlFull && s != kSourceFiles &&
             s != kSourceSmi) {
-          err << "nvprobe: unknown source \"" << s << "\" (see --help)\n";
+          err << "nvprobe: unknown source \"" << EscapeControl(s) << "\" (sources: " << kSourceList
+              << ")\n";
           return kExitUsage;
         }
         opt.sources.insert(s);
       }
     } else if (auto v = value("--smi-timeout")) {
       char* end = nullptr;
+      errno = 0;
       long ms = std::strtol(v->c_str(), &end, 10);
-      if (v->empty() || *end != '\0' || ms <= 0 || ms > 600000) {
-        err << "nvprobe: bad --smi-timeout \"" << *v << "\"\n";
+      if (v->empty() || *end != '\0' || errno == ERANGE || ms < kMinSmiTimeoutMs ||
+          ms > kMaxSmiTimeoutMs) {
+        err << "nvprobe: bad --smi-timeout \"" << EscapeControl(*v)
+            << "\": MS must be a whole number of milliseconds from " << kMinSmiTimeoutMs
+            << " to " << kMaxSmiTimeoutMs << "\n";
         return kExitUsage;
       }
       opt.smi_timeout = std::chrono::milliseconds(ms);
@@ -106,8 +160,12 @@ int RunCli(System& sys, const std::vector<std::string>& args, const CliEnvironme
       query = *v;
     } else if (auto v = value("--format")) {
       format = *v;
+    } else if (const char* form = ValueForm(a)) {
+      // "--smi-timeout 100": the value goes after '='.
+      err << "nvprobe: " << a << " needs its value after '=': " << form << "\n";
+      return kExitUsage;
     } else {
-      err << "nvprobe: unknown argument \"" << a << "\" (see --help)\n";
+      err << "nvprobe: unknown argument \"" << EscapeControl(a) << "\" (see --help)\n";
       return kExitUsage;
     }
   }
@@ -144,23 +202,26 @@ int RunCli(System& sys, const std::vector<std::string>& args, const CliEnvironme
   }
 
   ProbeResult result = RunProbe(sys, opt);
-  ExitStatus status = ExitStatusOf(result);
+  int status = ExitStatusOf(result);
+  errno = 0;
   if (json) {
     out << ToJson(result);
   } else if (query) {
     out << *ToCsv(result, fields, csv);
-    for (const std::string& w : result.warnings) err << "nvprobe: warning: " << w << "\n";
+    for (const std::string& w : result.warnings)
+      err << "nvprobe: warning: " << EscapeControl(w) << "\n";
     if (status != kExitFound) {
       err << "nvprobe: " << (status == kExitNoDriver ? "no NVIDIA driver found" : "error")
           << "; sources tried:\n";
       for (const SourceReport& s : result.sources_tried)
-        err << "  " << s.source << ": " << (s.error.empty() ? s.found : s.error) << "\n";
+        err << "  " << s.source << ": " << EscapeControl(s.error.empty() ? s.found : s.error)
+            << "\n";
     }
   } else {
     out << ToHuman(result);
     if (status == kExitNoDriver) out << "\nNo NVIDIA driver found on this machine.\n";
   }
-  return status;
+  return Written(out, err, status);
 }
 
 }  // namespace nvprobe::probe

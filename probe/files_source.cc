@@ -87,6 +87,17 @@ void ReadPciDevices(System& sys, std::map<std::string, GpuInfo>& gpus,
 
 }  // namespace
 
+void CapGpuName(std::string& name, const std::string& where, std::vector<std::string>& warnings) {
+  if (name.size() <= kMaxGpuNameBytes) return;
+  size_t cut = kMaxGpuNameBytes;
+  // Not inside a UTF-8 sequence: back up over continuation bytes to its lead byte.
+  while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xc0) == 0x80) --cut;
+  warnings.push_back(where + " is " + std::to_string(name.size()) + " bytes long; truncated to " +
+                     std::to_string(kMaxGpuNameBytes) + " bytes");
+  name.resize(cut);
+  while (!name.empty() && std::isspace(static_cast<unsigned char>(name.back()))) name.pop_back();
+}
+
 std::optional<std::string> NormalizeBusId(const std::string& text) {
   // domain:bus:slot.function, domain up to 8 hex digits (nvidia-smi prints 8).
   std::string t = Trim(text);
@@ -131,6 +142,7 @@ void ParseGpuInformation(const std::string& text, const std::string& path, GpuIn
     if (colon == std::string::npos) continue;
     std::string key = Trim(line.substr(0, colon)), value = Trim(line.substr(colon + 1));
     if (key == "Model" && !value.empty()) {
+      CapGpuName(value, "files: " + path + ": field \"Model\"", warnings);
       gpu.name = value;
     } else if (key == "GPU UUID") {
       if (value.rfind("GPU-", 0) == 0)

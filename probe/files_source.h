@@ -4,6 +4,7 @@
 #ifndef NVPROBE_PROBE_FILES_SOURCE_H_
 #define NVPROBE_PROBE_FILES_SOURCE_H_
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +33,14 @@ std::optional<std::string> ParseProcVersion(const std::string& text);
 // "Key:\tvalue" lines of a gpus/*/information file (nv-procfs.c:nv_procfs_read_gpu_info()).
 void ParseGpuInformation(const std::string& text, const std::string& path, GpuInfo& gpu,
                          std::vector<std::string>& warnings);
+// The longest GPU name kept, in bytes: NVML's name buffer
+// (NVML_DEVICE_NAME_V2_BUFFER_SIZE, 96) less its NUL. The kernel driver's own names
+// are shorter (NV2080_GPU_MAX_NAME_STRING_LENGTH, 64 with the NUL).
+inline constexpr size_t kMaxGpuNameBytes = 95;
+// Cuts a name longer than kMaxGpuNameBytes (at a UTF-8 character boundary) and adds
+// the warning "<where> is N bytes long; truncated to 95 bytes".
+void CapGpuName(std::string& name, const std::string& where, std::vector<std::string>& warnings);
+
 // A PCI bus ID in any of the forms the sources print ("0000:3b:00.0",
 // "00000000:3B:00.0"), normalised to "dddd:bb:ss.f"; nullopt if malformed.
 std::optional<std::string> NormalizeBusId(const std::string& text);

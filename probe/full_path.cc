@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "abi/struct_view.h"
+#include "probe/files_source.h"
 #include "probe/tables.h"
 
 namespace nvprobe::probe {
@@ -168,6 +169,7 @@ void QueryName(RmClient& c, uint32_t sub, const CardInfo& card, GpuInfo& gpu,
     return Warn(warnings, card,
                 "NV2080_CTRL_GPU_GET_NAME_STRING_PARAMS.gpuNameString is empty or not text");
   gpu.name = *name;
+  CapGpuName(*gpu.name, "ioctl-full: GPU " + card.BusId() + ": gpuNameString", warnings);
 }
 
 void QueryUuid(RmClient& c, uint32_t sub, const CardInfo& card, GpuInfo& gpu,

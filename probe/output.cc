@@ -32,7 +32,68 @@ std::string SmiBusId(const std::string& bus) {
   return "0000" + up;
 }
 
+// The longest prefix of `s` of at most `max` bytes that does not end inside a UTF-8
+// sequence.
+std::string Prefix(const std::string& s, size_t max) {
+  if (s.size() <= max) return s;
+  size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xc0) == 0x80) --cut;
+  return s.substr(0, cut);
+}
+
 }  // namespace
+
+std::string EscapeControl(std::string_view s) {
+  std::string o;
+  o.reserve(s.size());
+  auto hex = [&](unsigned char b) {
+    static const char kDigits[] = "0123456789abcdef";
+    o += "\\x";
+    o += kDigits[b >> 4];
+    o += kDigits[b & 15];
+  };
+  auto cont = [&](size_t i, unsigned char lo, unsigned char hi) {
+    return i < s.size() && static_cast<unsigned char>(s[i]) >= lo &&
+           static_cast<unsigned char>(s[i]) <= hi;
+  };
+  for (size_t i = 0; i < s.size();) {
+    const unsigned char b = static_cast<unsigned char>(s[i]);
+    if (b < 0x80) {
+      if (b == '\n') o += "\\n";
+      else if (b == '\r') o += "\\r";
+      else if (b == '\t') o += "\\t";
+      else if (b < 0x20 || b == 0x7f) hex(b);
+      else o += static_cast<char>(b);
+      ++i;
+      continue;
+    }
+    // A well-formed UTF-8 sequence (RFC 3629: no overlong forms, no surrogates,
+    // nothing past U+10FFFF), else the lead byte alone is escaped.
+    size_t len = 0;
+    if (b >= 0xc2 && b <= 0xdf) len = cont(i + 1, 0x80, 0xbf) ? 2 : 0;
+    else if (b == 0xe0) len = cont(i + 1, 0xa0, 0xbf) && cont(i + 2, 0x80, 0xbf) ? 3 : 0;
+    else if (b == 0xed) len = cont(i + 1, 0x80, 0x9f) && cont(i + 2, 0x80, 0xbf) ? 3 : 0;
+    else if (b >= 0xe1 && b <= 0xef) len = cont(i + 1, 0x80, 0xbf) && cont(i + 2, 0x80, 0xbf) ? 3 : 0;
+    else if (b == 0xf0)
+      len = cont(i + 1, 0x90, 0xbf) && cont(i + 2, 0x80, 0xbf) && cont(i + 3, 0x80, 0xbf) ? 4 : 0;
+    else if (b >= 0xf1 && b <= 0xf3)
+      len = cont(i + 1, 0x80, 0xbf) && cont(i + 2, 0x80, 0xbf) && cont(i + 3, 0x80, 0xbf) ? 4 : 0;
+    else if (b == 0xf4)
+      len = cont(i + 1, 0x80, 0x8f) && cont(i + 2, 0x80, 0xbf) && cont(i + 3, 0x80, 0xbf) ? 4 : 0;
+    if (len == 0) {
+      hex(b);
+      ++i;
+    } else if (b == 0xc2 && static_cast<unsigned char>(s[i + 1]) < 0xa0) {  // C1 control
+      hex(b);
+      hex(static_cast<unsigned char>(s[i + 1]));
+      i += 2;
+    } else {
+      o.append(s.substr(i, len));
+      i += len;
+    }
+  }
+  return o;
+}
 
 std::string ToJson(const ProbeResult& r) {
   json doc;
@@ -76,10 +137,13 @@ std::string ToJson(const ProbeResult& r) {
 
 std::string ToHuman(const ProbeResult& r) {
   std::ostringstream o;
-  auto s = [](const std::optional<std::string>& v) { return v ? *v : std::string("-"); };
+  // Every string may come from the driver, nvidia-smi or the environment.
+  auto s = [](const std::optional<std::string>& v) {
+    return v ? EscapeControl(*v) : std::string("-");
+  };
   o << "Driver:   " << s(r.driver.version);
-  if (r.driver.version) o << "  (from " << r.driver.source << ")";
-  o << "\nCUDA:     " << s(r.driver.cuda) << "\nPlatform: " << r.platform << "\n";
+  if (r.driver.version) o << "  (from " << EscapeControl(r.driver.source) << ")";
+  o << "\nCUDA:     " << s(r.driver.cuda) << "\nPlatform: " << EscapeControl(r.platform) << "\n";
   if (r.gpus.empty()) {
     o << "GPUs:     none found\n";
   } else {
@@ -95,11 +159,13 @@ std::string ToHuman(const ProbeResult& r) {
       std::string mem = g.memory_mib ? std::to_string(*g.memory_mib) + " MiB" : "-";
       std::string dev = g.pci_device_id ? Hex(*g.pci_device_id, 4) : "-";
       std::string arch = s(g.architecture);
-      if (g.chip) arch += " " + *g.chip;
-      std::snprintf(line, sizeof(line), "%-3u %-12s %-6s %-32s %-4s %-13s %-10s %s\n", g.index,
-                    s(g.pci_bus_id).c_str(), dev.c_str(), s(g.name).substr(0, 32).c_str(),
-                    s(g.compute_capability).c_str(), arch.c_str(), mem.c_str(), s(g.uuid).c_str());
-      o << line;
+      if (g.chip) arch += " " + EscapeControl(*g.chip);
+      std::string name = g.name ? EscapeControl(Prefix(*g.name, 32)) : "-";
+      // The UUID, of any length nvidia-smi printed, is not cut by the line buffer.
+      std::snprintf(line, sizeof(line), "%-3u %-12s %-6s %-32s %-4s %-13s %-10s ", g.index,
+                    s(g.pci_bus_id).c_str(), dev.c_str(), name.c_str(),
+                    s(g.compute_capability).c_str(), arch.c_str(), mem.c_str());
+      o << line << s(g.uuid) << "\n";
     }
     if (unnamed)
       o << "(-: not learned; names and UUIDs: --details, those and memory: --full)\n";
@@ -108,16 +174,16 @@ std::string ToHuman(const ProbeResult& r) {
   }
   o << "\nSources:\n";
   for (const SourceReport& src : r.sources_tried) {
-    o << "  " << src.source << ": "
+    o << "  " << EscapeControl(src.source) << ": "
       << (src.skipped ? "skipped" : src.ok ? "ok" : "failed") << " (" << src.elapsed_us
       << " us)";
-    if (!src.found.empty()) o << " - " << src.found;
-    if (!src.error.empty()) o << (src.found.empty() ? " - " : "; ") << src.error;
+    if (!src.found.empty()) o << " - " << EscapeControl(src.found);
+    if (!src.error.empty()) o << (src.found.empty() ? " - " : "; ") << EscapeControl(src.error);
     o << "\n";
   }
   if (!r.warnings.empty()) {
     o << "\nWarnings:\n";
-    for (const std::string& w : r.warnings) o << "  " << w << "\n";
+    for (const std::string& w : r.warnings) o << "  " << EscapeControl(w) << "\n";
   }
   return o.str();
 }
@@ -141,7 +207,7 @@ StatusOr<std::string> ToCsv(const ProbeResult& r, const std::vector<std::string>
   }
   std::ostringstream o;
   auto row = [&](const std::vector<std::string>& cells) {
-    for (size_t i = 0; i < cells.size(); ++i) o << (i ? ", " : "") << cells[i];
+    for (size_t i = 0; i < cells.size(); ++i) o << (i ? ", " : "") << EscapeControl(cells[i]);
     o << "\n";
   };
   if (format.header) row(header);

@@ -4,6 +4,7 @@
 #define NVPROBE_PROBE_OUTPUT_H_
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "abi/status.h"
@@ -25,6 +26,12 @@ struct CsvFormat {
 // INVALID_ARGUMENT names the first unknown field.
 StatusOr<std::string> ToCsv(const ProbeResult& r, const std::vector<std::string>& fields,
                             CsvFormat format);
+
+// `s` for a terminal: every control byte (C0 and DEL), every UTF-8-encoded C1
+// control (U+0080..U+009F) and every byte that is not valid UTF-8 becomes a visible
+// escape: \n, \r, \t, or \xHH. The table, the CSV and the CLI's messages carry text
+// from the driver, nvidia-smi and the environment through it (JSON escapes itself).
+std::string EscapeControl(std::string_view s);
 
 // Whether a --query-gpu field is a GPU's name or UUID, which the fast path leaves
 // to ProbeOptions::details (the GPU files).

@@ -1,5 +1,7 @@
 #include "probe/smi_source.h"
 
+#include <string.h>
+
 #include <cctype>
 #include <cstddef>
 #include <cstdlib>
@@ -36,6 +38,12 @@ std::vector<std::string> Split(const std::string& line) {
   }
   out.push_back(Trim(cur));
   return out;
+}
+
+// "9 (SIGKILL)".
+std::string SignalName(int sig) {
+  const char* abbrev = ::sigabbrev_np(sig);
+  return std::to_string(sig) + (abbrev ? std::string(" (SIG") + abbrev + ")" : "");
 }
 
 std::vector<std::string> Query(bool with_compute_cap) {
@@ -80,7 +88,10 @@ StatusOr<SmiFindings> ParseSmiOutput(const std::string& out, bool with_compute_c
     GpuInfo g;
     g.index = index++;
     g.source = kSourceSmi;
-    if (!Missing(v[1])) g.name = v[1];
+    if (!Missing(v[1])) {
+      CapGpuName(v[1], "nvidia-smi: line " + std::to_string(index) + ": field name", warnings);
+      g.name = v[1];
+    }
     if (auto bus = NormalizeBusId(v[2]))
       g.pci_bus_id = bus;
     else
@@ -126,7 +137,9 @@ StatusOr<SmiFindings> RunNvidiaSmi(System& sys, const std::string& path_env,
     if (!dir.empty() && dir.front() == '/') candidates.push_back(dir + "/nvidia-smi");
   candidates.push_back(kWslSmi);
 
-  std::string tried;
+  // As a shell does: a candidate that is not an executable file (no execute
+  // permission, a directory) is skipped, and reported only if no other one runs.
+  std::string denied;
   for (const std::string& bin : candidates) {
     for (bool with_cc : {true, false}) {
       std::vector<std::string> argv = {bin};
@@ -134,6 +147,10 @@ StatusOr<SmiFindings> RunNvidiaSmi(System& sys, const std::string& path_env,
       StatusOr<CommandResult> r = sys.Run(argv, timeout, kMaxOutput);
       if (!r.ok()) {
         if (r.status().code() == StatusCode::kNotFound) break;  // next candidate
+        if (r.status().code() == StatusCode::kPermissionDenied) {
+          if (denied.empty()) denied = r.status().message();
+          break;  // next candidate
+        }
         return UnavailableError("nvidia-smi: " + r.status().message());
       }
       if (r->timed_out)
@@ -142,17 +159,23 @@ StatusOr<SmiFindings> RunNvidiaSmi(System& sys, const std::string& path_env,
       if (r->exit_code != 0) {
         // nvidia-smi older than the compute_cap field rejects the query: ask again
         // without it.
-        if (with_cc && r->out.find("compute_cap") != std::string::npos) continue;
-        std::string first = r->out.substr(0, r->out.find('\n'));
-        return UnavailableError(bin + " exited with status " + std::to_string(r->exit_code) +
-                                (first.empty() ? "" : ": " + Trim(first.substr(0, 200))));
+        if (with_cc && r->exit_code > 0 && r->out.find("compute_cap") != std::string::npos)
+          continue;
+        std::string first = Trim(r->out.substr(0, r->out.find('\n')).substr(0, 200));
+        std::string how = r->exit_code >= 0
+                              ? "exited with status " + std::to_string(r->exit_code)
+                              : r->signal > 0 ? "was killed by signal " + SignalName(r->signal)
+                                              : "ended with no exit status";
+        return UnavailableError(bin + " " + how + (first.empty() ? "" : ": " + first));
       }
       StatusOr<SmiFindings> f = ParseSmiOutput(r->out, with_cc, warnings);
       if (f.ok()) f->binary = bin;
       return f;
     }
-    tried += (tried.empty() ? "" : ", ") + bin;
   }
+  if (!denied.empty())
+    return UnavailableError("nvidia-smi: " + denied + " (and no other nvidia-smi in PATH or " +
+                            kWslSmi + ")");
   return NotFoundError("no nvidia-smi in PATH or " + std::string(kWslSmi));
 }
 

@@ -25,6 +25,7 @@ struct CommandResult {
   int exit_code = -1;   // -1 when killed by a signal or by the timeout
   bool timed_out = false;
   std::string out;      // stdout, at most the requested number of bytes
+  int signal = 0;       // the signal that ended it (not the timeout's kill), else 0
 };
 
 class System {
@@ -42,7 +43,11 @@ class System {
   // Names in a directory, without "." and "..", in no particular order.
   virtual StatusOr<std::vector<std::string>> ListDir(const std::string& path) = 0;
   // Runs argv[0] (an absolute path) with argv, no shell, stdin from /dev/null,
-  // stderr discarded; kills it after `timeout`. NOT_FOUND when argv[0] does not exist.
+  // stderr discarded, in a process group of its own. Its output is taken once it has
+  // exited (a background process it left holding stdout is not waited for); whatever
+  // it leaves in its group then, or everything in the group after `timeout`, is
+  // killed. NOT_FOUND when argv[0] does not exist; PERMISSION_DENIED when it is not
+  // an executable file (a directory, no execute permission): a PATH search goes on.
   virtual StatusOr<CommandResult> Run(const std::vector<std::string>& argv,
                                       std::chrono::milliseconds timeout,
                                       size_t max_output) = 0;

@@ -200,6 +200,120 @@ TEST(CliTest, DetailsFillTheNamesAndTheTableSaysWhatIsMissing) {
   EXPECT_THAT(out, Not(HasSubstr("not learned")));
 }
 
+// Text from the environment, the driver's files or nvidia-smi reaches a terminal only
+// escaped: no control byte but the table's own newlines.
+TEST(HumanTest, ControlBytesAreEscapedVisibly) {
+  EXPECT_EQ(EscapeControl("NVIDIA H100 80GB HBM3"), "NVIDIA H100 80GB HBM3");
+  EXPECT_EQ(EscapeControl("\x1b]0;pwned\x07 a\tb\nc\rd\x7f"), "\\x1b]0;pwned\\x07 a\\tb\\nc\\rd\\x7f");
+  EXPECT_EQ(EscapeControl(std::string("nul\0", 4)), "nul\\x00");
+  EXPECT_EQ(EscapeControl("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+  EXPECT_EQ(EscapeControl("csi \xc2\x9b" "2J"), "csi \\xc2\\x9b2J");  // U+009B, a C1 control
+  EXPECT_EQ(EscapeControl("bad \xff\xc3 \xc0\xaf \xed\xa0\x80"),
+            "bad \\xff\\xc3 \\xc0\\xaf \\xed\\xa0\\x80");  // invalid, overlong, surrogate
+
+  ProbeResult r;
+  r.driver.version = "580.95.05";
+  r.driver.source = kSourceSmi;
+  GpuInfo g;
+  g.source = kSourceSmi;
+  g.pci_bus_id = "0000:3b:00.0";
+  g.name = "\x1b[2J\x1b[31mEvil";
+  g.uuid = "GPU-\x1b[0m";
+  r.gpus.push_back(g);
+  SourceReport rep;
+  rep.source = kSourceSmi;
+  rep.error = "line\nbreak";
+  r.sources_tried.push_back(rep);
+  r.warnings.push_back("env: NVPROBE_DRIVER_VERSION=\"\x1b]0;pwned\x07\" is not a driver version; ignored");
+  const std::string table = ToHuman(r);
+  for (char c : table)
+    EXPECT_TRUE(c == '\n' || (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f))
+        << "raw control byte " << static_cast<int>(c) << " in:\n" << table;
+  EXPECT_THAT(table, HasSubstr("\\x1b[2J\\x1b[31mEvil"));
+  EXPECT_THAT(table, HasSubstr("GPU-\\x1b[0m\n"));
+  EXPECT_THAT(table, HasSubstr("line\\nbreak"));
+  EXPECT_THAT(table, HasSubstr("NVPROBE_DRIVER_VERSION=\"\\x1b]0;pwned\\x07\""));
+  EXPECT_EQ(*ToCsv(r, {"name", "uuid"}, {.header = false}), "\\x1b[2J\\x1b[31mEvil, GPU-\\x1b[0m\n");
+  // A long name is cut to its 32-byte column at a character boundary.
+  r.gpus[0].name = std::string(31, 'a') + "\xc3\xa9" + "tail";
+  EXPECT_THAT(ToHuman(r), HasSubstr(" " + std::string(31, 'a') + "  "));
+}
+
+TEST(CliTest, EnvironmentControlBytesAreEscapedInTheTable) {
+  NiceMock<MockSystem> sys;
+  FakeKernel k("580.95.05");
+  k.Install(sys);
+  std::string out;
+  CliEnvironment env;
+  env.driver_version = "\x1b]0;pwned\x07";
+  EXPECT_EQ(Cli(sys, {}, &out, env), 0);
+  EXPECT_THAT(out, Not(HasSubstr("\x1b")));
+  EXPECT_THAT(out, HasSubstr("NVPROBE_DRIVER_VERSION=\"\\x1b]0;pwned\\x07\" is not a driver version"));
+  EXPECT_EQ(Cli(sys, {"--query-gpu=driver_version", "--format=csv,noheader"}, &out, env), 0);
+  EXPECT_THAT(out, Not(HasSubstr("\x1b")));
+}
+
+std::string CliErr(std::vector<std::string> args, int* rc) {
+  NiceMock<MockSystem> sys;
+  FakeKernel k("580.95.05");
+  k.Install(sys);
+  std::ostringstream o, e;
+  *rc = RunCli(sys, args, {}, o, e);
+  return e.str();
+}
+
+TEST(CliTest, UsageMessagesSayWhatIsExpected) {
+  int rc = 0;
+  EXPECT_EQ(CliErr({"--smi-timeout", "100"}, &rc),
+            "nvprobe: --smi-timeout needs its value after '=': --smi-timeout=MS\n");
+  EXPECT_EQ(rc, 2);
+  EXPECT_EQ(CliErr({"--source", "ioctl"}, &rc),
+            "nvprobe: --source needs its value after '=': --source=LIST\n");
+  EXPECT_EQ(rc, 2);
+  for (const char* bad : {"0", "600001", "-5", "99999999999999999999", "1e3", ""}) {
+    EXPECT_EQ(CliErr({std::string("--smi-timeout=") + bad}, &rc),
+              std::string("nvprobe: bad --smi-timeout \"") + bad +
+                  "\": MS must be a whole number of milliseconds from 1 to 600000\n");
+    EXPECT_EQ(rc, 2) << bad;
+  }
+  EXPECT_EQ(CliErr({"--smi-timeout=600000", "--source=env"}, &rc), "");
+  EXPECT_EQ(rc, 3);
+  for (const char* bad : {"--source=", "--source=,", "--source=ioctl,", "--source=ioctl,,files"}) {
+    EXPECT_EQ(CliErr({bad}, &rc),
+              std::string("nvprobe: ") + bad +
+                  ": empty source name; LIST is env, ioctl, ioctl-full, files, nvidia-smi, "
+                  "comma-separated\n");
+    EXPECT_EQ(rc, 2) << bad;
+  }
+  EXPECT_EQ(CliErr({"--source=ioctl,nope"}, &rc),
+            "nvprobe: unknown source \"nope\" (sources: env, ioctl, ioctl-full, files, nvidia-smi)\n");
+  EXPECT_EQ(rc, 2);
+}
+
+// A stream that accepts nothing, as stdout on /dev/full or a full disk.
+class FullBuf : public std::streambuf {
+ protected:
+  int_type overflow(int_type) override { return traits_type::eof(); }
+  std::streamsize xsputn(const char*, std::streamsize) override { return 0; }
+};
+
+TEST(CliTest, OutputThatCannotBeWrittenIsAnError) {
+  NiceMock<MockSystem> sys;
+  FakeKernel k("580.95.05");
+  k.Install(sys);
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{},
+                                             {"--json"},
+                                             {"--query-gpu=driver_version", "--format=csv"},
+                                             {"--help"}}) {
+    FullBuf full;
+    std::ostream out(&full);
+    std::ostringstream err;
+    EXPECT_EQ(RunCli(sys, args, {}, out, err), 1) << ::testing::PrintToString(args);
+    EXPECT_THAT(err.str(), ::testing::StartsWith("nvprobe: cannot write the output"));
+  }
+}
+
 TEST(CApiTest, BufferHandling) {
   NiceMock<MockSystem> sys;
   FakeKernel k("580.95.05");

@@ -84,6 +84,23 @@ TEST(FilesTest, ReadsEveryFile) {
   EXPECT_TRUE(w.empty());
 }
 
+// A 1 MB "Model:" line (read up to the files' 64 KiB cap) is not a 65,526-byte name.
+TEST(FilesTest, OverlongModelIsTruncatedWithAWarning) {
+  NiceMock<MockSystem> sys;
+  FakeKernel k("580.95.05");
+  AddFiles(k, kOpenProc);
+  const std::string info = "/proc/driver/nvidia/gpus/0000:3b:00.0/information";
+  k.files[info] = "Model: \t\t " + std::string(1 << 20, 'M') + "\n";
+  k.Install(sys);
+  std::vector<std::string> w;
+  FilesFindings f = ReadDriverFiles(sys, w);
+  ASSERT_EQ(f.gpus.size(), 1u);
+  ASSERT_EQ(f.gpus[0].name->size(), 95u);  // (not printing 64 KB when it fails)
+  EXPECT_EQ(*f.gpus[0].name, std::string(95, 'M'));
+  EXPECT_THAT(w, ::testing::ElementsAre("files: " + info +
+                                        ": field \"Model\" is 65526 bytes long; truncated to 95 bytes"));
+}
+
 TEST(FilesTest, BadFilesBecomeWarningsNamingTheFileAndField) {
   NiceMock<MockSystem> sys;
   FakeKernel k("580.95.05");
@@ -150,6 +167,77 @@ TEST(SmiTest, SearchesPathThenWslAndRetriesWithoutComputeCap) {
   ASSERT_EQ(runs.size(), 4u);  // /usr/bin, /bin, wsl with compute_cap, wsl without
   EXPECT_EQ(runs[0][0], "/usr/bin/nvidia-smi");
   EXPECT_EQ(runs[1][0], "/bin/nvidia-smi");
+}
+
+// As a shell's PATH search: a nvidia-smi that cannot be run (no execute
+// permission, a directory) is skipped; it is the answer only when nothing else runs.
+TEST(SmiTest, SkipsACandidateThatCannotBeRun) {
+  NiceMock<MockSystem> sys;
+  std::vector<std::string> runs;
+  ON_CALL(sys, Run(_, _, _))
+      .WillByDefault([&](const std::vector<std::string>& argv, auto, size_t) -> StatusOr<CommandResult> {
+        runs.push_back(argv[0]);
+        if (argv[0] == "/a/nvidia-smi") return PermissionDeniedError("/a/nvidia-smi: Permission denied");
+        if (argv[0] == "/b/nvidia-smi") return PermissionDeniedError("/b/nvidia-smi: is a directory");
+        if (argv[0] == "/c/nvidia-smi")
+          return CommandResult{0, false, "580.95.05, NVIDIA H100 80GB HBM3, 00000000:3B:00.0, GPU-a, 9.0, 81559\n"};
+        return NotFoundError(argv[0]);
+      });
+  std::vector<std::string> w;
+  StatusOr<SmiFindings> f = RunNvidiaSmi(sys, "/a:/b:/c", std::chrono::seconds(1), w);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  EXPECT_EQ(f->binary, "/c/nvidia-smi");
+  EXPECT_THAT(runs, ::testing::ElementsAre("/a/nvidia-smi", "/b/nvidia-smi", "/c/nvidia-smi"));
+
+  StatusOr<SmiFindings> none = RunNvidiaSmi(sys, "/a:/b", std::chrono::seconds(1), w);
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(none.status().message(),
+            "nvidia-smi: /a/nvidia-smi: Permission denied (and no other nvidia-smi in PATH or "
+            "/usr/lib/wsl/lib/nvidia-smi)");
+}
+
+TEST(SmiTest, KilledBySignalIsReportedByName) {
+  NiceMock<MockSystem> sys;
+  CommandResult killed;
+  killed.signal = 9;
+  ON_CALL(sys, Run(_, _, _)).WillByDefault(Return(StatusOr<CommandResult>(killed)));
+  std::vector<std::string> w;
+  StatusOr<SmiFindings> f = RunNvidiaSmi(sys, "/usr/bin", std::chrono::seconds(1), w);
+  ASSERT_FALSE(f.ok());
+  EXPECT_EQ(f.status().message(), "/usr/bin/nvidia-smi was killed by signal 9 (SIGKILL)");
+  EXPECT_EQ(RunNvidiaSmi(sys, "/usr/bin", std::chrono::seconds(1), w).status().message(),
+            "/usr/bin/nvidia-smi was killed by signal 9 (SIGKILL)");
+  ON_CALL(sys, Run(_, _, _))
+      .WillByDefault(Return(StatusOr<CommandResult>(CommandResult{3, false, "No devices were found\n"})));
+  EXPECT_EQ(RunNvidiaSmi(sys, "/usr/bin", std::chrono::seconds(1), w).status().message(),
+            "/usr/bin/nvidia-smi exited with status 3: No devices were found");
+}
+
+// NVIDIA's names fit NVML's 96-byte buffer: a longer one is cut, with a warning.
+TEST(SmiTest, OverlongNameIsTruncatedWithAWarning) {
+  std::vector<std::string> w;
+  const std::string name = "NVIDIA " + std::string(200000, 'X');
+  StatusOr<SmiFindings> f = ParseSmiOutput(
+      "580.95.05, " + name + ", 00000000:3B:00.0, GPU-a, 9.0, 81559\n", true, w);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  ASSERT_EQ(f->gpus[0].name->size(), 95u);  // (not printing 200 KB when it fails)
+  EXPECT_EQ(*f->gpus[0].name, name.substr(0, 95));
+  EXPECT_THAT(w, ::testing::ElementsAre(
+                     "nvidia-smi: line 1: field name is 200007 bytes long; truncated to 95 bytes"));
+  // Never inside a UTF-8 character: 94 ASCII bytes then a 2-byte one.
+  w.clear();
+  f = ParseSmiOutput("580.95.05, " + std::string(94, 'a') + "\xc3\xa9\xc3\xa9, 00000000:3B:00.0, GPU-a, 9.0, 1\n",
+                     true, w);
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(*f->gpus[0].name, std::string(94, 'a'));
+  EXPECT_EQ(w.size(), 1u);
+  // A name of exactly 95 bytes is kept whole, silently.
+  w.clear();
+  f = ParseSmiOutput("580.95.05, " + std::string(95, 'n') + ", 00000000:3B:00.0, GPU-a, 9.0, 1\n", true, w);
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f->gpus[0].name->size(), 95u);
+  EXPECT_TRUE(w.empty());
 }
 
 TEST(SmiTest, TimeoutIsReported) {
@@ -295,8 +383,10 @@ TEST(ProbeTest, UnknownReleaseResolvesWithNotice) {
   k.Install(sys);
   ProbeResult r = RunProbe(sys, Opt([](ProbeOptions& o) { o.sources = {kSourceIoctl}; }));
   EXPECT_EQ(*r.driver.version, "580.99.99");
-  ASSERT_FALSE(r.warnings.empty());
-  EXPECT_THAT(r.warnings[0], HasSubstr("580."));
+  EXPECT_EQ(*r.driver.abi_release, "580.95.05");
+  EXPECT_THAT(r.warnings, ::testing::ElementsAre(
+                              "ioctl: driver 580.99.99 is not a known release; using 580.95.05, "
+                              "the nearest earlier release of the 580 branch"));
 }
 
 TEST(ProbeTest, SourceSelection) {

@@ -1,44 +1,88 @@
-// The generated tables: PCI device IDs against Debian's installed pci.ids, chips,
+// The generated tables: the PCI device table against the pci.ids it was generated
+// from (pinned excerpts in tests/probe/testdata/, never the host's pci.ids), chips,
 // CUDA levels.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <string>
+#include <utility>
 
 #include "probe/tables.h"
 
 namespace nvprobe::probe {
 namespace {
 
+// A runfile of this workspace; empty when the test does not run under Bazel.
 std::string Runfile(const std::string& path) {
   const char* dir = std::getenv("TEST_SRCDIR");
   const char* ws = std::getenv("TEST_WORKSPACE");
-  return std::string(dir ? dir : ".") + "/" + (ws ? ws : "nvprobe") + "/" + path;
+  if (dir == nullptr) return "";
+  return std::string(dir) + "/" + (ws ? ws : "nvprobe") + "/" + path;
 }
 
-// Every NVIDIA GPU in Debian's pci.ids named by a chip code is in the table with
-// that chip (the generator also read a newer pci.ids, which may only add devices).
-TEST(PciTableTest, CoversDebiansPciIds) {
-  std::ifstream in(Runfile("external/debian/share/misc/pci.ids"));
-  if (!in) in.open(std::string(std::getenv("TEST_SRCDIR")) + "/debian/share/misc/pci.ids");
-  ASSERT_TRUE(in) << "pci.ids not in runfiles";
-  std::regex dev(R"(^\t([0-9a-f]{4})\s+((GK|GM|GP|GV|TU|GA|GH|AD|GB)[0-9][0-9A-Z]{2})([A-Z]*)( \[.*\])?$)");
+struct PciIds {
+  std::string version;
+  std::map<uint16_t, std::pair<std::string, std::string>> devices;  // id -> chip, name
+};
+
+// Vendor 10de's devices named by a chip code, by tools/gen_pci_table.py's rule (a
+// Kepler "B" variant is its own chip; the name is the bracketed marketing name).
+PciIds ReadPciIds(const std::string& path) {
+  PciIds ids;
+  std::ifstream in(path);
+  EXPECT_TRUE(in) << path << " is not in the runfiles";
+  const std::regex version(R"(^#\s*Version:\s*(\S+))");
+  const std::regex device(R"(^\t([0-9a-f]{4})\s+(.*)$)");
+  const std::regex chip(R"(^((?:GK|GM|GP|GV|TU|GA|GH|AD|GB)[0-9][0-9A-Z]{2})([A-Z]*)(?: \[(.*)\])?$)");
   std::string line;
   bool nvidia = false;
-  int checked = 0;
   while (std::getline(in, line)) {
-    if (!line.empty() && line[0] != '\t' && line[0] != '#') nvidia = line.rfind("10de ", 0) == 0;
     std::smatch m;
-    if (!nvidia || !std::regex_match(line, m, dev)) continue;
-    uint16_t id = static_cast<uint16_t>(std::stoul(m[1].str(), nullptr, 16));
-    const PciDevice* d = FindPciDevice(id);
-    ASSERT_NE(d, nullptr) << line;
-    EXPECT_EQ(std::string(d->chip).substr(0, 5), m[2].str()) << line;
-    ++checked;
+    if (std::regex_search(line, m, version)) ids.version = m[1].str();
+    if (line.empty() || line[0] == '#') continue;
+    if (line[0] != '\t') {
+      nvidia = line.rfind("10de ", 0) == 0;
+      continue;
+    }
+    if (!nvidia || !std::regex_match(line, m, device)) continue;
+    std::string name = m[2].str();
+    while (!name.empty() && name.back() == ' ') name.pop_back();
+    std::smatch c;
+    if (!std::regex_match(name, c, chip)) continue;
+    std::string code = c[1].str();
+    const std::string variant = c[2].str();
+    if (variant.rfind("B", 0) == 0 && code.rfind("GK", 0) == 0 && variant.rfind("BM", 0) != 0)
+      code += "B";
+    ids.devices[static_cast<uint16_t>(std::stoul(m[1].str(), nullptr, 16))] = {
+        code, c[3].matched ? c[3].str() : name};
   }
-  EXPECT_GT(checked, 500);
+  return ids;
+}
+
+// probe/data/pci_table_data.inc is exactly what the generator makes of Debian's
+// pci.ids 2023.04.10 and the newer 2026.08.22 (later wins): every NVIDIA GPU named
+// by a chip code is in the table with that chip and name, and nothing else is.
+TEST(PciTableTest, IsTheGeneratorsOutputForThePinnedPciIds) {
+  ASSERT_NE(std::getenv("TEST_SRCDIR"), nullptr) << "run under bazel test";
+  PciIds debian = ReadPciIds(Runfile("tests/probe/testdata/pci.ids.2023.04.10.nvidia"));
+  PciIds newer = ReadPciIds(Runfile("tests/probe/testdata/pci.ids.2026.08.22.nvidia"));
+  ASSERT_EQ(debian.version, "2023.04.10");
+  ASSERT_EQ(newer.version, "2026.08.22");
+  // The counts pin the excerpts themselves: a truncated copy fails here.
+  ASSERT_EQ(debian.devices.size(), 626u);
+  ASSERT_EQ(newer.devices.size(), 818u);
+  std::map<uint16_t, std::pair<std::string, std::string>> want = debian.devices;
+  for (const auto& [id, d] : newer.devices) want[id] = d;
+  for (const auto& [id, d] : want) {
+    const PciDevice* got = FindPciDevice(id);
+    ASSERT_NE(got, nullptr) << std::hex << id;
+    EXPECT_EQ(got->chip, d.first) << std::hex << id;
+    EXPECT_EQ(got->name, d.second) << std::hex << id;
+  }
+  EXPECT_EQ(PciTable().size(), want.size()) << "the table has devices no pci.ids names";
 }
 
 TEST(PciTableTest, SortedAndKnownDevices) {
