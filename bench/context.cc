@@ -196,7 +196,7 @@ void Context::PrintReport() const {
                   ratio.c_str());
     std::cout << line;
   }
-  std::cout << "\n[targets (issue 7)]\n";
+  std::cout << "\n[targets (issues 7 and 14)]\n";
   for (const Target& t : targets_) {
     std::cout << "  " << (t.met ? "MET    " : "MISSED ") << t.what << ": " << t.measured << "\n";
   }

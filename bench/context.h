@@ -24,7 +24,7 @@ struct Figure {
   std::string baseline_name;
 };
 
-// A target from issue 7 and whether this run met it.
+// A target from issues 7 and 14 and whether this run met it.
 struct Target {
   std::string what, measured;
   bool met = false;
@@ -85,6 +85,7 @@ void ReplayOverhead(Context& ctx);    // replay_bench.cc
 void EndToEnd(Context& ctx);          // e2e_bench.cc
 void SyscallCounts(Context& ctx);     // syscall_bench.cc
 void MatrixThroughput(Context& ctx);  // matrix_bench.cc
+void ToolsVsNvprobe(Context& ctx);    // tools_bench.cc
 
 // Median of samples (sorted copy); 0 when empty.
 double Median(std::vector<double> samples);

@@ -1,10 +1,11 @@
-// fakedrv_bench: how fast `fakedrv run` serves nvprobe (issue 7). Each figure is
+// fakedrv_bench: how fast `fakedrv run` serves nvprobe (issue 7), and nvprobe
+// against NVIDIA's own tools on the same fake machine (issue 14). Each figure is
 // measured against a baseline taken in the same run, and printed with the ratio;
-// the targets of the issue are checked at the end. A benchmark, not a test: it
+// the targets of the issues are checked at the end. A benchmark, not a test: it
 // exits 1 only when something did not run correctly, never because of a timing.
 //
 //   bazel run -c opt //bench:fakedrv_bench [-- --quick] [--reps=N] [--matrix_traces=N]
-//       [--jobs=N] [--sections=replay,e2e,syscalls,matrix]
+//       [--jobs=N] [--sections=replay,e2e,syscalls,matrix,tools]
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
@@ -16,7 +17,7 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: fakedrv_bench [--quick] [--reps=N] [--matrix_traces=N] [--jobs=N]\n"
-    "                     [--sections=replay,e2e,syscalls,matrix]\n"
+    "                     [--sections=replay,e2e,syscalls,matrix,tools]\n"
     "  --quick            seconds-long smoke run (tiny counts; the figures mean nothing)\n"
     "  --reps=N           process runs per end-to-end figure, median taken (default 15)\n"
     "  --matrix_traces=N  corpus traces for the matrix throughput, spread over the\n"
@@ -58,7 +59,8 @@ int main(int argc, char** argv) {
   const Section kSections[] = {{"replay", nvprobe::bench::ReplayOverhead},
                                {"e2e", nvprobe::bench::EndToEnd},
                                {"syscalls", nvprobe::bench::SyscallCounts},
-                               {"matrix", nvprobe::bench::MatrixThroughput}};
+                               {"matrix", nvprobe::bench::MatrixThroughput},
+                               {"tools", nvprobe::bench::ToolsVsNvprobe}};
   for (const Section& s : kSections) {
     bool wanted = settings.sections.empty();
     for (const std::string& w : settings.sections) wanted |= w == s.name;

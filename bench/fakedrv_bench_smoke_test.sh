@@ -11,7 +11,8 @@ if [[ $status -ne 0 ]]; then
   exit 1
 fi
 for want in '[1 replay per intercepted ioctl]' '[2 nvprobe end to end under fakedrv run' \
-    '[3 system calls per probe (ptrace count)]' '[4 matrix throughput' '[targets (issue 7)]'; do
+    '[3 system calls per probe (ptrace count)]' '[4 matrix throughput' \
+    "[5 NVIDIA's tools vs nvprobe (machine model)]" '[targets (issues 7 and 14)]'; do
   if ! grep -qF "$want" "$out"; then
     echo "FAIL: no '$want' section in the output"
     exit 1

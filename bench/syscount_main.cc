@@ -5,7 +5,7 @@
 // the counts are those of the command on the fake machine; the supervisor's own
 // calls are not counted (it is not traced).
 //
-//   syscount OUT_FILE CMD ARGS...   writes "syscalls=N nv_ioctls=N notified=N"
+//   syscount OUT_FILE CMD ARGS...   writes "syscalls=N nv_ioctls=N notified=N opens=N"
 #include <sys/syscall.h>
 
 #include <cstdint>
@@ -33,10 +33,11 @@ class Counter : public nvprobe::fakedrv::TracerObserver {
       ++notified;
     }
     for (uint64_t nr : kPathCalls) notified += s.nr == nr;
+    opens += s.nr == SYS_open || s.nr == SYS_openat || s.nr == SYS_openat2 || s.nr == SYS_creat;
   }
   void OnSyscallExit(const nvprobe::fakedrv::SyscallStop&) override {}
 
-  long syscalls = 0, nv_ioctls = 0, notified = 0;
+  long syscalls = 0, nv_ioctls = 0, notified = 0, opens = 0;
 };
 
 }  // namespace
@@ -54,6 +55,6 @@ int main(int argc, char** argv) {
     return 125;
   }
   std::ofstream(argv[1]) << "syscalls=" << counter.syscalls << " nv_ioctls=" << counter.nv_ioctls
-                         << " notified=" << counter.notified << "\n";
+                         << " notified=" << counter.notified << " opens=" << counter.opens << "\n";
   return *status;
 }
