@@ -1,10 +1,17 @@
 #include "fake_driver/trace_io.h"
 
+#include <fcntl.h>
 #include <linux/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
-#include <fstream>
+#include <climits>
+#include <cstring>
+#include <initializer_list>
 #include <set>
+#include <streambuf>
+#include <string_view>
 #include <utility>
 
 #include "fake_driver/hex.h"
@@ -56,6 +63,140 @@ bool TooDeep(std::string_view text) {
   return false;
 }
 
+// Reads a trace line by line within TraceLimits: no line is held beyond the line
+// limit and no more than the file limit is read, whatever the input is. Reads
+// ahead in chunks (the stream is not used after loading).
+class LineReader {
+ public:
+  enum class Result { kLine, kEnd, kTooLong, kFileTooLarge };
+
+  LineReader(std::istream& in, const TraceLimits& limits) : sb_(in.rdbuf()), limits_(limits) {}
+
+  // The next line, without its '\n'.
+  Result Next(std::string& line) {
+    line.clear();
+    bool any = false;
+    for (;;) {
+      if (pos_ == len_ && !Fill()) return any ? Result::kLine : Result::kEnd;
+      any = true;
+      const char* start = chunk_.data() + pos_;
+      const void* nl = std::memchr(start, '\n', len_ - pos_);
+      const size_t n = nl ? static_cast<size_t>(static_cast<const char*>(nl) - start) : len_ - pos_;
+      if (line.size() + n > limits_.max_line_bytes) {
+        too_long_bytes_ = line.size();
+        line.clear();
+        return MeasureRest();
+      }
+      const size_t consumed = n + (nl ? 1 : 0);
+      if (consumed > limits_.max_file_bytes - total_) return Result::kFileTooLarge;
+      total_ += consumed;
+      pos_ += consumed;
+      line.append(start, n);
+      if (nl != nullptr) return Result::kLine;
+    }
+  }
+
+  // After kTooLong: the line's length, to its end or as far as the file limit let
+  // it be read (then `too_long_capped`).
+  size_t too_long_bytes() const { return too_long_bytes_; }
+  bool too_long_capped() const { return too_long_capped_; }
+
+ private:
+  bool Fill() {
+    pos_ = len_ = 0;
+    if (sb_ == nullptr) return false;
+    const std::streamsize n = sb_->sgetn(chunk_.data(), static_cast<std::streamsize>(chunk_.size()));
+    if (n <= 0) return false;
+    len_ = static_cast<size_t>(n);
+    return true;
+  }
+
+  // Counts the rest of a line that is too long, without keeping it.
+  Result MeasureRest() {
+    for (;;) {
+      if (pos_ == len_ && !Fill()) return Result::kTooLong;
+      const char* start = chunk_.data() + pos_;
+      const void* nl = std::memchr(start, '\n', len_ - pos_);
+      const size_t n = nl ? static_cast<size_t>(static_cast<const char*>(nl) - start) : len_ - pos_;
+      if (n + (nl ? 1 : 0) > limits_.max_file_bytes - total_) {
+        too_long_bytes_ += limits_.max_file_bytes - total_;
+        too_long_capped_ = true;
+        return Result::kTooLong;
+      }
+      too_long_bytes_ += n;
+      total_ += n + (nl ? 1 : 0);
+      pos_ += n + (nl ? 1 : 0);
+      if (nl != nullptr) return Result::kTooLong;
+    }
+  }
+
+  std::streambuf* sb_;
+  TraceLimits limits_;
+  std::vector<char> chunk_ = std::vector<char>(size_t{1} << 16);
+  size_t pos_ = 0, len_ = 0;
+  size_t total_ = 0;  // bytes consumed, newlines included
+  size_t too_long_bytes_ = 0;
+  bool too_long_capped_ = false;
+};
+
+// A file descriptor as a streambuf that remembers why a read failed (an ifstream
+// reports EISDIR or EIO as the end of the file).
+class FdStreambuf : public std::streambuf {
+ public:
+  explicit FdStreambuf(int fd) : fd_(fd) {}
+  int error() const { return error_; }
+
+ protected:
+  int_type underflow() override {
+    ssize_t n;
+    do {
+      n = read(fd_, buf_, sizeof buf_);
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0) {
+      if (n < 0) error_ = errno;
+      return traits_type::eof();
+    }
+    setg(buf_, buf_, buf_ + n);
+    return traits_type::to_int_type(buf_[0]);
+  }
+
+ private:
+  int fd_;
+  int error_ = 0;
+  char buf_[1 << 12];
+};
+
+// nlohmann's reason, for one line: " at column 8: syntax error while parsing object
+// key - unexpected '}'; expected string literal". Bytes outside printable ASCII (the
+// parser quotes what it last read, invalid UTF-8 included) are written \xNN.
+std::string JsonErrorReason(const nlohmann::json::exception& e) {
+  std::string_view what = e.what();
+  if (what.substr(0, 1) == "[") {
+    const size_t close = what.find("] ");
+    if (close != std::string_view::npos) what.remove_prefix(close + 2);
+  }
+  std::string reason;
+  constexpr std::string_view kAt = "parse error at line 1, ";
+  if (what.substr(0, kAt.size()) == kAt) {
+    what.remove_prefix(kAt.size());
+    reason = " at ";
+  } else {
+    reason = ": ";
+  }
+  for (char c : what) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u >= 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      reason += "\\x";
+      reason += kHex[u >> 4];
+      reason += kHex[u & 15];
+    } else {
+      reason += c;
+    }
+  }
+  return reason;
+}
+
 // The string at `key`, or "" when it is absent or not a string. (Json::value()
 // throws type_error for a key of another type, and a trace is untrusted input.)
 std::string StringField(const Json& j, const char* key) {
@@ -72,12 +213,32 @@ class Problems {
       out_.push_back(name_ + ":" + std::to_string(line) + ": " + what);
     }
   }
+  // A problem of the whole file: "FILE: what is wrong".
+  void AddFile(const std::string& what) {
+    if (out_.size() < TraceLoad::kMaxTraceErrors) out_.push_back(name_ + ": " + what);
+  }
   bool full() const { return out_.size() >= TraceLoad::kMaxTraceErrors; }
 
  private:
   std::string name_;
   std::vector<std::string>& out_;
 };
+
+// Every key of `j` must be one of `known` (a misspelt "open_erno" would otherwise
+// drop the fault it meant silently). `what` names the object in the message.
+bool OnlyKnownKeys(const Json& j, std::initializer_list<std::string_view> known,
+                   const std::string& what, Problems& p, int line) {
+  for (const auto& [key, value] : j.items()) {
+    bool ok = false;
+    for (std::string_view k : known) ok = ok || key == k;
+    if (ok) continue;
+    std::string list;
+    for (std::string_view k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+    p.Add(line, "unknown key " + Json(key).dump() + " in " + what + " (it has " + list + ")");
+    return false;
+  }
+  return true;
+}
 
 // Reads "in"/"out" of a buffer object and its nested buffers, checking them
 // against the ABI. `where` names the buffer in messages.
@@ -134,6 +295,10 @@ class BufferParser {
       if (!n.is_object() || !n.contains("field") || !n["field"].is_string()) {
         return Fail(where + ": each nested buffer needs a \"field\"");
       }
+      if (!OnlyKnownKeys(n, {"field", "struct", "in", "out", "nested"},
+                         where + "." + n["field"].get<std::string>(), problems_, line_)) {
+        return false;
+      }
       std::string field = n["field"].get<std::string>();
       const PointerTarget* target = nullptr;
       for (const PointerTarget& t : targets) {
@@ -170,8 +335,19 @@ class BufferParser {
   int line_;
 };
 
+// The kernel's limits for a device number (include/linux/kdev_t.h: MINORBITS 20,
+// and 12 bits of major in a dev_t's user-visible encoding).
+constexpr uint64_t kMaxMajor = (1u << 12) - 1;
+constexpr uint64_t kMaxMinor = (1u << 20) - 1;
+// The largest errno a system call can return (include/linux/err.h: MAX_ERRNO).
+constexpr int64_t kMaxErrno = 4095;
+
 bool ParseFileNode(const Json& j, int line, Problems& p, FileNode& node) {
   node.line = line;
+  if (!OnlyKnownKeys(j, {"path", "type", "major", "minor", "mode", "open_errno", "content"},
+                     "a file entry", p, line)) {
+    return false;
+  }
   if (!j["path"].is_string()) {
     p.Add(line, "\"path\" must be a string");
     return false;
@@ -203,8 +379,17 @@ bool ParseFileNode(const Json& j, int line, Problems& p, FileNode& node) {
       p.Add(line, "a chardev needs unsigned \"major\" and \"minor\"");
       return false;
     }
+    if (j["major"].get<uint64_t>() > kMaxMajor || j["minor"].get<uint64_t>() > kMaxMinor) {
+      p.Add(line, "device number " + j["major"].dump() + "," + j["minor"].dump() +
+                      " out of range (major 0.." + std::to_string(kMaxMajor) + ", minor 0.." +
+                      std::to_string(kMaxMinor) + ")");
+      return false;
+    }
     node.major = j["major"].get<uint32_t>();
     node.minor = j["minor"].get<uint32_t>();
+  } else if (j.contains("major") || j.contains("minor")) {
+    p.Add(line, "\"major\" and \"minor\" belong to chardevs only");
+    return false;
   }
   if (j.contains("mode")) {
     std::string m = j["mode"].is_string() ? j["mode"].get<std::string>() : "";
@@ -230,6 +415,11 @@ bool ParseFileNode(const Json& j, int line, Problems& p, FileNode& node) {
 bool ParseEvent(const Json& j, int line, const Trace& trace, Problems& p, IoctlEvent& ev) {
   const abi::Abi& abi = *trace.abi;
   ev.line = line;
+  if (!OnlyKnownKeys(j, {"ioctl", "request", "escape", "in", "out", "nested",
+                         "nested_not_followed", "ret", "errno"},
+                     "an ioctl event", p, line)) {
+    return false;
+  }
   ev.device = j["ioctl"].is_string() ? j["ioctl"].get<std::string>() : "";
   const FileNode* dev = trace.FindFile(ev.device);
   if (dev == nullptr || dev->type != NodeType::kCharDev) {
@@ -284,8 +474,24 @@ bool ParseEvent(const Json& j, int line, const Trace& trace, Problems& p, IoctlE
     p.Add(line, "\"ret\" (an integer) missing");
     return false;
   }
+  // An ioctl returns an int: -1 or what the driver gave, never below.
+  if ((j["ret"].is_number_unsigned() && j["ret"].get<uint64_t>() > INT_MAX) ||
+      (!j["ret"].is_number_unsigned() &&
+       (j["ret"].get<int64_t>() < -1 || j["ret"].get<int64_t>() > INT_MAX))) {
+    p.Add(line, "\"ret\" " + j["ret"].dump() + " out of range (-1.." + std::to_string(INT_MAX) + ")");
+    return false;
+  }
   ev.ret = j["ret"].get<int64_t>();
-  ev.err = j.contains("errno") && j["errno"].is_number_integer() ? j["errno"].get<int>() : 0;
+  if (j.contains("errno")) {
+    const Json& e = j["errno"];
+    if (!e.is_number_integer() || (e.is_number_unsigned() && e.get<uint64_t>() > kMaxErrno) ||
+        (!e.is_number_unsigned() && (e.get<int64_t>() < 0 || e.get<int64_t>() > kMaxErrno))) {
+      p.Add(line, "\"errno\" " + e.dump() + " must be an integer from 0 to " +
+                      std::to_string(kMaxErrno));
+      return false;
+    }
+    ev.err = e.get<int>();
+  }
   if ((ev.ret == -1) != (ev.err != 0)) {
     p.Add(line, "\"errno\" must be nonzero exactly when \"ret\" is -1");
     return false;
@@ -333,7 +539,8 @@ std::string NormalizePath(std::string_view path, std::string_view base) {
   return out.empty() ? "/" : out;
 }
 
-TraceLoad ParseTrace(std::istream& in, const std::string& name, const abi::Registry& registry) {
+TraceLoad ParseTrace(std::istream& in, const std::string& name, const abi::Registry& registry,
+                     const TraceLimits& limits) {
   TraceLoad result;
   Trace& trace = result.trace;
   trace.source = name;
@@ -342,15 +549,37 @@ TraceLoad ParseTrace(std::istream& in, const std::string& name, const abi::Regis
   int line = 0;
   bool header = false, events_started = false;
   std::set<std::string> paths;
-  while (std::getline(in, text) && !p.full()) {
+  LineReader reader(in, limits);
+  while (!p.full()) {
+    const LineReader::Result got = reader.Next(text);
+    if (got == LineReader::Result::kEnd) break;
     ++line;
+    if (got == LineReader::Result::kTooLong) {
+      p.Add(line, std::string("line too long (") + (reader.too_long_capped() ? "at least " : "") +
+                      std::to_string(reader.too_long_bytes()) + " bytes > " +
+                      std::to_string(limits.max_line_bytes) + ")");
+      if (reader.too_long_capped()) {
+        p.AddFile("larger than " + std::to_string(limits.max_file_bytes) + " bytes");
+      }
+      return result;
+    }
+    if (got == LineReader::Result::kFileTooLarge) {
+      p.AddFile("larger than " + std::to_string(limits.max_file_bytes) + " bytes");
+      return result;
+    }
     if (text.empty()) continue;
     if (TooDeep(text)) {
       p.Add(line, "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
       continue;
     }
-    Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded() || !j.is_object()) {
+    Json j;
+    try {
+      j = Json::parse(text);
+    } catch (const nlohmann::json::exception& e) {
+      p.Add(line, "invalid JSON" + JsonErrorReason(e));
+      continue;
+    }
+    if (!j.is_object()) {
       p.Add(line, "not a JSON object");
       continue;
     }
@@ -365,6 +594,10 @@ TraceLoad ParseTrace(std::istream& in, const std::string& name, const abi::Regis
         p.Add(line, "unknown trace format version " +
                         (j.contains("version") ? j["version"].dump() : std::string("(none)")) +
                         " (this fakedrv reads version 1)");
+        break;
+      }
+      if (!OnlyKnownKeys(j, {"format", "version", "driver", "origin", "provenance", "machine"},
+                         "the header", p, line)) {
         break;
       }
       trace.driver = StringField(j, "driver");
@@ -413,14 +646,33 @@ TraceLoad ParseTrace(std::istream& in, const std::string& name, const abi::Regis
   return result;
 }
 
-TraceLoad LoadTrace(const std::string& path, const abi::Registry& registry) {
-  std::ifstream in(path);
-  if (!in) {
-    TraceLoad r;
+TraceLoad LoadTrace(const std::string& path, const abi::Registry& registry,
+                    const TraceLimits& limits) {
+  TraceLoad r;
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
     r.errors.push_back(path + ":0: cannot open: " + std::strerror(errno));
     return r;
   }
-  return ParseTrace(in, path, registry);
+  struct stat st;
+  if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    r.errors.push_back(path + ": is a directory");
+  } else if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+             static_cast<uint64_t>(st.st_size) > limits.max_file_bytes) {
+    r.errors.push_back(path + ": larger than " + std::to_string(limits.max_file_bytes) + " bytes (" +
+                       std::to_string(st.st_size) + " bytes)");
+  } else {
+    FdStreambuf buf(fd);
+    std::istream in(&buf);
+    r = ParseTrace(in, path, registry, limits);
+    if (buf.error() != 0) {
+      // What was read before may look complete: the error comes first.
+      r.errors.insert(r.errors.begin(), path + ": cannot read: " + std::strerror(buf.error()));
+      if (r.errors.size() > TraceLoad::kMaxTraceErrors) r.errors.pop_back();
+    }
+  }
+  close(fd);
+  return r;
 }
 
 namespace {

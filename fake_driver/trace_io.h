@@ -23,8 +23,27 @@ struct TraceLoad {
   bool ok() const { return errors.empty(); }
 };
 
-TraceLoad ParseTrace(std::istream& in, const std::string& name, const abi::Registry& registry);
-TraceLoad LoadTrace(const std::string& path, const abi::Registry& registry);
+// What a trace may be at most (traces/FORMAT.md, "Validation"). The largest line in
+// the corpus is 64 KB (the 64-GPU card info) and the largest trace 530 KB; a
+// recorded event with a 1 MiB nested buffer (kMaxNestedBytes) takes 4 MiB of hex.
+// Input is read line by line and never held beyond these bounds, so a trace that
+// is /dev/zero, a pipe that never ends or a 200 MB file fails fast.
+inline constexpr size_t kMaxTraceLineBytes = size_t{8} << 20;   // 8 MiB
+inline constexpr size_t kMaxTraceFileBytes = size_t{64} << 20;  // 64 MiB
+
+struct TraceLimits {
+  size_t max_line_bytes = kMaxTraceLineBytes;  // without the newline
+  size_t max_file_bytes = kMaxTraceFileBytes;
+};
+
+// A line longer than the limit is "NAME:LINE: line too long (N bytes > LIMIT)",
+// input beyond the file limit "NAME: larger than LIMIT bytes"; loading stops there.
+TraceLoad ParseTrace(std::istream& in, const std::string& name, const abi::Registry& registry,
+                     const TraceLimits& limits = {});
+// Also "PATH: is a directory", "PATH:0: cannot open: why", "PATH: cannot read: why";
+// a regular file over the limit is refused before it is read.
+TraceLoad LoadTrace(const std::string& path, const abi::Registry& registry,
+                    const TraceLimits& limits = {});
 
 void WriteTrace(const Trace& trace, std::ostream& out);
 

@@ -3,7 +3,10 @@
 // layer of the trace's release), the writer, and NormalizePath.
 //
 // Input: a trace file (traces/FORMAT.md). A trace that loads must write back in
-// canonical form, load again, and write back byte for byte the same.
+// canonical form, load again, and write back byte for byte the same. The size
+// limits too: the input is loaded again with limits small enough for a mutant to
+// cross (kSmall); it may load then only if no line and not the whole exceeds them,
+// and an input within them loads the same under both.
 #include <cstddef>
 #include <cstdint>
 #include <sstream>
@@ -16,6 +19,21 @@
 
 namespace nvprobe::fakedrv {
 namespace {
+
+// Small enough that inputs of the smoke run's max_len (24 KiB) cross them.
+constexpr TraceLimits kSmall{/*max_line_bytes=*/4096, /*max_file_bytes=*/16384};
+
+bool WithinLimits(std::string_view text, const TraceLimits& limits) {
+  if (text.size() > limits.max_file_bytes) return false;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    if (end - start > limits.max_line_bytes) return false;
+    start = end + 1;
+  }
+  return true;
+}
 
 int FuzzOne(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
@@ -38,6 +56,18 @@ int FuzzOne(const uint8_t* data, size_t size) {
     FUZZ_CHECK(again.trace.events.size() == load.trace.events.size() &&
                    again.trace.files.size() == load.trace.files.size(),
                "the rewrite lost entries");
+  }
+
+  std::istringstream small_in(text);
+  TraceLoad small = ParseTrace(small_in, "fuzz", reg, kSmall);
+  const bool within = WithinLimits(text, kSmall);
+  if (within) {
+    FUZZ_CHECK(small.errors == load.errors, "the limits change a trace within them: %s",
+               small.errors.empty() ? load.errors.front().c_str() : small.errors.front().c_str());
+  } else {
+    // Loading may stop before the limit is reached (a bad header, 20 errors), but
+    // never loads.
+    FUZZ_CHECK(!small.ok(), "over the limits, yet no error");
   }
 
   // The first line as a path: normalizing is idempotent and absolute.

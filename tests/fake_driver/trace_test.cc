@@ -1,7 +1,12 @@
 // Trace format v1: loading, every validation error (as FILE:LINE: message), the
 // canonical writer, and replay matching with handle remapping over an in-process
 // TargetMemory.
+#include <unistd.h>
+
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -122,6 +127,23 @@ TEST(TraceLoadTest, EveryValidationError) {
        "NV_ESC_RM_CONTROL.params.gpuInfoList: 1 bytes, but"},
       {ctl, [](Json& j) { j["nested"][0]["struct"] = "NVOS00_PARAMETERS"; }, "\"struct\" says"},
       {ctl, [](Json& j) { j["nested"][0].erase("nested"); }, "nested buffer \"gpuInfoList\" (8 bytes, per the ABI) missing"},
+      // Unknown keys are errors naming the key (a misspelt fault used to be dropped).
+      {1, [](Json& j) { j["drivr"] = "580.95.05"; }, "unknown key \"drivr\" in the header"},
+      {dev, [](Json& j) { j["open_erno"] = "EACCES"; },
+       "unknown key \"open_erno\" in a file entry (it has path, type, major, minor, mode, open_errno, content)"},
+      {version, [](Json& j) { j["erno"] = 5; }, "unknown key \"erno\" in an ioctl event"},
+      {ctl, [](Json& j) { j["nested"][0]["nested"][0]["count"] = 1; },
+       "unknown key \"count\" in NV_ESC_RM_CONTROL.params.gpuInfoList"},
+      // Out of range: the device number, errno and ret.
+      {dev, [](Json& j) { j["minor"] = 99999999999ull; },
+       "device number 195,99999999999 out of range (major 0..4095, minor 0..1048575)"},
+      {dev, [](Json& j) { j["major"] = 4096; }, "device number 4096,0 out of range"},
+      {dev, [](Json& j) { j["type"] = "dir"; }, "\"major\" and \"minor\" belong to chardevs only"},
+      {version, [](Json& j) { j["ret"] = -1; j["errno"] = 99999; },
+       "\"errno\" 99999 must be an integer from 0 to 4095"},
+      {version, [](Json& j) { j["ret"] = -1; j["errno"] = "EIO"; }, "\"errno\" \"EIO\" must be an integer"},
+      {version, [](Json& j) { j["ret"] = -2; j["errno"] = 5; }, "\"ret\" -2 out of range (-1..2147483647)"},
+      {version, [](Json& j) { j["ret"] = 4294967296ull; }, "\"ret\" 4294967296 out of range"},
   };
   for (const Case& c : cases) {
     std::string e = ErrorAfter(c.line, c.edit);
@@ -135,7 +157,12 @@ TEST(TraceLoadTest, StructuralErrors) {
   std::vector<std::string> lines = Lines();
   std::vector<std::string> bad = lines;
   bad.insert(bad.begin() + 2, "{not json");
-  EXPECT_THAT(Parse(bad).errors.at(0), HasSubstr("t.jsonl:3: not a JSON object"));
+  EXPECT_EQ(Parse(bad).errors.at(0),
+            "t.jsonl:3: invalid JSON at column 3: syntax error while parsing object key - invalid "
+            "literal; last read: '{no'; expected string literal");
+  bad = lines;
+  bad.insert(bad.begin() + 2, "[1, 2]");
+  EXPECT_EQ(Parse(bad).errors.at(0), "t.jsonl:3: not a JSON object");
   bad = lines;
   bad.push_back(lines[1]);
   EXPECT_THAT(Parse(bad).errors.at(0), HasSubstr("file entries must come before the ioctl events"));
@@ -145,6 +172,98 @@ TEST(TraceLoadTest, StructuralErrors) {
   EXPECT_THAT(Parse({}).errors.at(0), HasSubstr("t.jsonl:1: empty trace"));
   TraceLoad missing = LoadTrace("/nonexistent/x.jsonl", abi::Registry::Default());
   EXPECT_THAT(missing.errors.at(0), HasSubstr("/nonexistent/x.jsonl:0: cannot open"));
+}
+
+// The parser's reason, where it stopped: not "not a JSON object" for a line that
+// is one, but for a trailing comma or a byte that is not UTF-8.
+TEST(TraceLoadTest, InvalidJsonGivesTheParsersReason) {
+  std::vector<std::string> bad = Lines();
+  bad[1].insert(bad[1].size() - 1, ",");  // {"path":...,"mode":"0666",}
+  EXPECT_THAT(Parse(bad).errors.at(0),
+              ::testing::MatchesRegex("t\\.jsonl:2: invalid JSON at column [0-9]+: syntax error "
+                                      "while parsing object key - unexpected '}'; expected string "
+                                      "literal"));
+  bad = Lines();
+  bad[1].replace(bad[1].find("/dev/nvidiactl"), 14, "/dev/nvidia\xff");
+  EXPECT_THAT(Parse(bad).errors.at(0),
+              ::testing::MatchesRegex("t\\.jsonl:2: invalid JSON at column [0-9]+: syntax error "
+                                      "while parsing value - invalid string: ill-formed UTF-8 byte; "
+                                      "last read: '\"/dev/nvidia\\\\xff'"));
+  bad = Lines();
+  bad.insert(bad.begin() + 3, "{\"path\":1e400}");
+  EXPECT_EQ(Parse(bad).errors.at(0), "t.jsonl:4: invalid JSON: number overflow parsing '1e400'");
+}
+
+TraceLoad ParseText(const std::string& text, const TraceLimits& limits) {
+  std::istringstream in(text);
+  return ParseTrace(in, "t.jsonl", abi::Registry::Default(), limits);
+}
+
+std::string TraceText() {
+  std::string text;
+  for (const std::string& l : Lines()) text += l + "\n";
+  return text;
+}
+
+// A line or a file over the limits ends the load with one message; nothing beyond
+// the limits is read or kept.
+TEST(TraceLoadTest, LineAndFileSizeLimits) {
+  const std::string text = TraceText();
+  size_t longest = 0;
+  for (const std::string& l : Lines()) longest = std::max(longest, l.size());
+  // At the limits exactly: valid.
+  EXPECT_TRUE(ParseText(text, {longest, text.size()}).ok());
+  TraceLoad line = ParseText(text, {longest - 1, text.size()});
+  ASSERT_FALSE(line.ok());
+  EXPECT_THAT(line.errors[0], ::testing::MatchesRegex("t\\.jsonl:[0-9]+: line too long \\(" +
+                                                      std::to_string(longest) + " bytes > " +
+                                                      std::to_string(longest - 1) + "\\)"));
+  EXPECT_EQ(line.errors.size(), 1u);
+  TraceLoad file = ParseText(text, {longest, text.size() - 1});
+  ASSERT_EQ(file.errors.size(), 1u) << file.errors[0];
+  EXPECT_EQ(file.errors[0], "t.jsonl: larger than " + std::to_string(text.size() - 1) + " bytes");
+  // A line that never ends: measured up to the file limit.
+  TraceLoad endless = ParseText(std::string(5000, 'x'), {100, 1000});
+  ASSERT_EQ(endless.errors.size(), 2u);
+  EXPECT_EQ(endless.errors[0], "t.jsonl:1: line too long (at least 1000 bytes > 100)");
+  EXPECT_EQ(endless.errors[1], "t.jsonl: larger than 1000 bytes");
+  // Empty lines count too: a stream of newlines ends at the file limit.
+  EXPECT_EQ(ParseText(text + std::string(2000, '\n'), {longest, text.size() + 1000}).errors.at(0),
+            "t.jsonl: larger than " + std::to_string(text.size() + 1000) + " bytes");
+  // The defaults, stated in traces/FORMAT.md.
+  EXPECT_EQ(kMaxTraceLineBytes, 8u << 20);
+  EXPECT_EQ(kMaxTraceFileBytes, 64u << 20);
+  TraceLoad big = ParseText(Lines()[0] + "\n" + std::string(kMaxTraceLineBytes + 1, ' ') + "\n", {});
+  ASSERT_EQ(big.errors.size(), 1u);
+  EXPECT_EQ(big.errors[0], "t.jsonl:2: line too long (8388609 bytes > 8388608)");
+}
+
+// `fakedrv show /dev/zero` read forever (2 GB in 5 s) before the limits.
+TEST(TraceLoadTest, EndlessFilesEndQuickly) {
+  const auto start = std::chrono::steady_clock::now();
+  TraceLoad zero = LoadTrace("/dev/zero", abi::Registry::Default());
+  ASSERT_EQ(zero.errors.size(), 2u);
+  EXPECT_EQ(zero.errors[0], "/dev/zero:1: line too long (at least 67108864 bytes > 8388608)");
+  EXPECT_EQ(zero.errors[1], "/dev/zero: larger than 67108864 bytes");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
+  // A regular file over the limit is refused before it is read (sparse: no disk).
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  const std::string huge = std::string(tmp ? tmp : "/tmp") + "/huge.trace.jsonl";
+  { std::ofstream(huge) << Lines()[0] << "\n"; }
+  ASSERT_EQ(truncate(huge.c_str(), static_cast<off_t>(kMaxTraceFileBytes) + 1), 0);
+  TraceLoad h = LoadTrace(huge, abi::Registry::Default());
+  ASSERT_EQ(h.errors.size(), 1u);
+  EXPECT_EQ(h.errors[0], huge + ": larger than 67108864 bytes (67108865 bytes)");
+  unlink(huge.c_str());
+}
+
+// A directory was "empty trace: no header line".
+TEST(TraceLoadTest, DirectoryIsNamed) {
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  const std::string dir = tmp ? tmp : "/tmp";
+  TraceLoad d = LoadTrace(dir, abi::Registry::Default());
+  ASSERT_EQ(d.errors.size(), 1u);
+  EXPECT_EQ(d.errors[0], dir + ": is a directory");
 }
 
 TEST(TraceLoadTest, NormalizePath) {
