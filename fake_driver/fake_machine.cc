@@ -1,8 +1,11 @@
 #include "fake_driver/fake_machine.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <linux/openat2.h>
+#include <signal.h>
+#include <sys/file.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -88,15 +91,73 @@ std::set<unsigned> NvidiaMajors() {
   return majors;
 }
 
+constexpr std::string_view kDirPrefix = "fakedrv-machine-";
+
+// Removes a tree without following any symlink in it.
+void RemoveTree(const std::string& path) {
+  nftw(
+      path.c_str(),
+      [](const char* p, const struct stat*, int, struct FTW*) { return remove(p); }, 16,
+      FTW_DEPTH | FTW_PHYS);
+}
+
+// The supervisor's pid in "fakedrv-machine-<pid>-XXXXXX", or 0.
+pid_t OwnerPid(std::string_view name) {
+  if (name.substr(0, kDirPrefix.size()) != kDirPrefix) return 0;
+  name.remove_prefix(kDirPrefix.size());
+  const size_t dash = name.find('-');
+  if (dash == 0 || dash == std::string_view::npos || dash > 9 || name.size() - dash - 1 != 6) return 0;
+  pid_t pid = 0;
+  for (char c : name.substr(0, dash)) {
+    if (c < '0' || c > '9') return 0;
+    pid = pid * 10 + (c - '0');
+  }
+  return pid;
+}
+
 }  // namespace
+
+int FakeMachine::RemoveStale(const std::string& parent_dir) {
+  DIR* d = opendir(parent_dir.c_str());
+  if (d == nullptr) return 0;
+  int removed = 0;
+  while (const dirent* e = readdir(d)) {
+    const pid_t pid = OwnerPid(e->d_name);
+    if (pid <= 0 || pid == getpid()) continue;
+    // Alive (or someone else's process, EPERM): not stale.
+    if (kill(pid, 0) == 0 || errno != ESRCH) continue;
+    struct stat st;
+    if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode) ||
+        st.st_uid != geteuid()) {
+      continue;
+    }
+    // A supervisor whose pid we cannot see (another pid namespace sharing TMPDIR)
+    // still holds its lock.
+    const int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) continue;
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+      RemoveTree(parent_dir + "/" + e->d_name);
+      ++removed;
+    }
+    close(fd);
+  }
+  closedir(d);
+  return removed;
+}
 
 StatusOr<std::unique_ptr<FakeMachine>> FakeMachine::Create(const Trace& trace,
                                                            const std::string& parent_dir) {
-  std::string tmpl = parent_dir + "/fakedrv-machine-XXXXXX";
+  RemoveStale(parent_dir);
+  std::string tmpl =
+      parent_dir + "/" + std::string(kDirPrefix) + std::to_string(getpid()) + "-XXXXXX";
   if (mkdtemp(tmpl.data()) == nullptr) {
     return InternalError("mkdtemp in " + parent_dir + ": " + std::strerror(errno));
   }
   std::unique_ptr<FakeMachine> m(new FakeMachine(trace, tmpl));
+  m->lock_fd_ = open(tmpl.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (m->lock_fd_ < 0 || flock(m->lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    return InternalError("lock " + tmpl + ": " + std::strerror(errno));
+  }
   m->root_fd_ = open(tmpl.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (m->root_fd_ < 0) return InternalError("open " + tmpl + ": " + std::strerror(errno));
   NVPROBE_RETURN_IF_ERROR(m->Materialize());
@@ -148,10 +209,8 @@ Status FakeMachine::Materialize() {
 
 FakeMachine::~FakeMachine() {
   if (root_fd_ >= 0) close(root_fd_);
-  nftw(
-      root_.c_str(),
-      [](const char* p, const struct stat*, int, struct FTW*) { return remove(p); }, 16,
-      FTW_DEPTH | FTW_PHYS);
+  RemoveTree(root_);
+  if (lock_fd_ >= 0) close(lock_fd_);  // after: a half-removed tree is not stale
 }
 
 std::optional<FakePath> FakeMachine::Find(std::string_view path) const {

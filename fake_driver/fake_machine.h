@@ -39,9 +39,17 @@ class FakeMachine {
   // Directories at least this many components deep are implied by the paths below.
   static constexpr int kMinImpliedDepth = 3;
 
-  // Creates the private directory under `parent_dir`.
+  // Creates the private directory under `parent_dir`, named
+  // fakedrv-machine-<supervisor pid>-XXXXXX and flock()ed while this object lives;
+  // first removes the directories there that supervisors killed before they could
+  // clean up left (RemoveStale).
   static StatusOr<std::unique_ptr<FakeMachine>> Create(const Trace& trace,
                                                        const std::string& parent_dir);
+  // Removes every fakedrv-machine-<pid>-* directory in `parent_dir` that belongs to
+  // this user, whose pid is not a live process, and whose lock nobody holds (a
+  // supervisor in another pid namespace); never a live supervisor's. Returns how
+  // many it removed.
+  static int RemoveStale(const std::string& parent_dir);
   ~FakeMachine();
   FakeMachine(const FakeMachine&) = delete;
   FakeMachine& operator=(const FakeMachine&) = delete;
@@ -87,6 +95,7 @@ class FakeMachine {
   const Trace& trace_;
   std::string root_;
   int root_fd_ = -1;  // O_PATH of root_, for lookups beneath it
+  int lock_fd_ = -1;  // root_ opened and flock()ed: this supervisor is alive
   std::set<std::string> implied_dirs_;
   std::map<std::pair<dev_t, ino_t>, const FileNode*> devices_;
   // Every path Find() can hand out a file for, with the identity of that file.

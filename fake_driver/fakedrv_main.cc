@@ -1,7 +1,12 @@
 // fakedrv: the fake NVIDIA driver's command-line tool: `abi`, `run` and `show`;
 // `synth` and `record` come with their issues.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 #include <optional>
+#include <streambuf>
 #include <string>
 #include <vector>
 
@@ -9,6 +14,7 @@
 
 #include "abi/registry.h"
 #include "fake_driver/abi_commands.h"
+#include "fake_driver/exec_child.h"
 #include "fake_driver/record_command.h"
 #include "fake_driver/synth.h"
 #include "fake_driver/trace_commands.h"
@@ -42,9 +48,42 @@ constexpr char kDescription[] =
     "removed once CMD has gone.\n"
     "`record` exits with CMD's status too, 125 when no trace could be written.";
 
-}  // namespace
+// std::cout's buffer: fd 1, remembering why a write failed (stdio keeps no errno,
+// and a failed write must be reported, not lost).
+class StdoutBuf : public std::streambuf {
+ public:
+  StdoutBuf() { setp(buf_, buf_ + sizeof buf_); }
+  int error() const { return error_; }
 
-int main(int argc, char** argv) {
+ protected:
+  int_type overflow(int_type c) override {
+    if (!Drain()) return traits_type::eof();
+    if (!traits_type::eq_int_type(c, traits_type::eof())) {
+      *pptr() = traits_type::to_char_type(c);
+      pbump(1);
+    }
+    return traits_type::not_eof(c);
+  }
+  int sync() override { return Drain() ? 0 : -1; }
+
+ private:
+  bool Drain() {
+    const char* p = pbase();
+    while (error_ == 0 && p < pptr()) {
+      const ssize_t n = write(STDOUT_FILENO, p, static_cast<size_t>(pptr() - p));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) error_ = n < 0 ? errno : EIO;
+      else p += n;
+    }
+    setp(buf_, buf_ + sizeof buf_);
+    return error_ == 0;
+  }
+
+  char buf_[1 << 16];
+  int error_ = 0;
+};
+
+int Main(int argc, char** argv) {
   using nvprobe::fakedrv::kExitUsage;
   CLI::App app(kDescription, "fakedrv");
   app.require_subcommand(1);
@@ -116,6 +155,12 @@ int main(int argc, char** argv) {
                    "replace UUIDs, serial numbers, user and host names consistently");
   record->add_option("command", record_opts.argv, "CMD ARGS... (after --)")->required();
 
+  // CLI11 reports an unknown option before the command as a missing command.
+  if (argc >= 2 && argv[1][0] == '-' && std::string(argv[1]) != "-h" &&
+      std::string(argv[1]) != "--help") {
+    std::cerr << "fakedrv: unknown option " << argv[1] << " (see fakedrv --help)\n";
+    return kExitUsage;
+  }
   // CLI11 reports a mistyped command as a missing one; name it instead.
   if (argc >= 2 && argv[1][0] != '-' && std::string(argv[1]) != "abi" &&
       std::string(argv[1]) != "run" && std::string(argv[1]) != "show" &&
@@ -147,6 +192,11 @@ int main(int argc, char** argv) {
   }
 
   const nvprobe::abi::Registry& registry = nvprobe::abi::Registry::Default();
+  // A supervisor or tracer whose stderr (or --log) reader went away must carry on
+  // serving the command, not die of SIGPIPE: its diagnostics are dropped instead.
+  // The command gets the original disposition back (exec_child.h). `show` and `abi`
+  // keep the default, so `fakedrv show T | head` ends quietly as cat does.
+  if (*run || *record) nvprobe::fakedrv::IgnoreSigpipe();
   if (*run) {
     if (run_sync_wake_up) {
       run_opts.sync_wake_up = *run_sync_wake_up ? nvprobe::fakedrv::RunOptions::SyncWakeUp::kOn
@@ -180,4 +230,22 @@ int main(int argc, char** argv) {
   if (*dump) return nvprobe::fakedrv::AbiDump(registry, dump_version, dump_json, std::cout, std::cerr);
   if (*diff) return nvprobe::fakedrv::AbiDiff(registry, diff_from, diff_to, std::cout, std::cerr);
   return kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  static StdoutBuf out_buf;
+  std::streambuf* const original = std::cout.rdbuf(&out_buf);
+  int status = Main(argc, argv);
+  // Results go to stdout: a write that failed (a full disk, /dev/full, a closed
+  // pipe with SIGPIPE ignored) is an error, not a silent success.
+  std::cout.flush();
+  if (out_buf.error() != 0 || !std::cout) {
+    std::cerr << "fakedrv: cannot write to standard output: "
+              << std::strerror(out_buf.error() ? out_buf.error() : EIO) << "\n";
+    if (status == nvprobe::fakedrv::kExitOk) status = nvprobe::fakedrv::kExitError;
+  }
+  std::cout.rdbuf(original);
+  return status;
 }

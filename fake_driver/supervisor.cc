@@ -72,9 +72,14 @@ std::vector<int> RealNvidiaFds(const FakeMachine& machine) {
 
 // Runs in the forked child: only async-signal-safe calls. Sends {errno, listener}
 // over `sock`, closes `drop`, restores the signal mask, and execs; never returns.
+// The command dies with the supervisor (`supervisor`: its pid): it must not run on
+// unsupervised after a `kill -KILL` of fakedrv (its own children are not killed;
+// their calls get ENOSYS, fake_driver/THREAT_MODEL.md).
 [[noreturn]] void ChildMain(int sock, const sock_fprog* prog, char* const* argv,
-                            const std::vector<int>& drop, const sigset_t* mask) {
+                            const std::vector<int>& drop, const sigset_t* mask, pid_t supervisor) {
   for (int fd : drop) close(fd);
+  // Set before checking the parent: had it died in between, getppid() says so.
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() != supervisor) _exit(125);
   sigprocmask(SIG_SETMASK, mask, nullptr);
   int err = 0;
   int listener = -1;
@@ -118,11 +123,12 @@ StatusOr<Target> Launch(const std::vector<std::string>& args, std::vector<sock_f
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
     return InternalError(std::string("socketpair: ") + std::strerror(errno));
   }
+  const pid_t supervisor = getpid();
   pid_t pid = fork();
   if (pid < 0) return InternalError(std::string("fork: ") + std::strerror(errno));
   if (pid == 0) {
     close(sv[0]);
-    ChildMain(sv[1], &prog, argv.data(), drop, &mask);
+    ChildMain(sv[1], &prog, argv.data(), drop, &mask, supervisor);
   }
   close(sv[1]);
   UniqueFd sock(sv[0]);

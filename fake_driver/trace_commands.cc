@@ -1,5 +1,7 @@
 #include "fake_driver/trace_commands.h"
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <fstream>
 
@@ -179,6 +181,22 @@ int Serve(const Trace& machine, IoctlResponder& responder, RunOptions options, s
   return outcome->exit_status;
 }
 
+// `--log` must not be one of the inputs: diagnostics appended to the trace (or the
+// machine description) would corrupt it. Same file: same device and inode, so a
+// link or another spelling of the path is caught too.
+bool LogIsNotAnInput(const std::string& log_path, const std::string& input_path,
+                     const char* input_name, std::ostream& err) {
+  struct stat log_st, input_st;
+  if (log_path.empty() || stat(log_path.c_str(), &log_st) != 0 ||
+      stat(input_path.c_str(), &input_st) != 0 || log_st.st_dev != input_st.st_dev ||
+      log_st.st_ino != input_st.st_ino) {
+    return true;
+  }
+  err << "fakedrv: --log " << log_path << " is the " << input_name << " (" << input_path
+      << "): diagnostics would be written into an input; choose another file\n";
+  return false;
+}
+
 bool OpenLog(const std::string& log_path, std::ofstream& log_file, std::ostream& err) {
   if (log_path.empty()) return true;
   log_file.open(log_path, std::ios::app);
@@ -194,6 +212,7 @@ bool OpenLog(const std::string& log_path, std::ofstream& log_file, std::ostream&
 int RunCommand(const abi::Registry& registry, const std::string& trace_path, RunOptions options,
                const std::string& log_path, const std::vector<std::string>& argv,
                std::ostream& err) {
+  if (!LogIsNotAnInput(log_path, trace_path, "trace", err)) return kExitUsage;
   TraceLoad load;
   if (!LoadOrReport(registry, trace_path, load, err)) return kExitError;
   std::ofstream log_file;
@@ -207,6 +226,7 @@ int RunCommand(const abi::Registry& registry, const std::string& trace_path, Run
 int RunModelCommand(const abi::Registry& registry, const std::string& machine_path,
                     const std::string& driver, RunOptions options, const std::string& log_path,
                     const std::vector<std::string>& argv, std::ostream& err) {
+  if (!LogIsNotAnInput(log_path, machine_path, "machine description", err)) return kExitUsage;
   StatusOr<Machine> machine = LoadMachine(machine_path, MachineUse::kModel);
   if (!machine.ok()) {
     err << "fakedrv: " << machine.status().message() << "\n";

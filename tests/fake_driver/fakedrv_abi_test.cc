@@ -122,12 +122,24 @@ TEST(FakedrvAbiTest, BadInputIsOneLineAndNonZero) {
                         Case{"abi frob", 2, "unknown command 'abi frob'"},
                         Case{"frob", 2, "unknown command 'frob'"},
                         Case{"", 2, "subcommand is required"},
-                        Case{"abi diff 535.98", 2, "to"}}) {
+                        Case{"--bogus", 2, "fakedrv: unknown option --bogus (see fakedrv --help)"},
+                        Case{"--bogus show x", 2, "fakedrv: unknown option --bogus (see fakedrv --help)"},
+                        Case{"abi diff 535.98", 2, "to is required"}}) {
     Result r = Fakedrv(c.args);
     EXPECT_EQ(r.status, c.status) << c.args;
     EXPECT_EQ(Lines(r.err), 1) << c.args << ": " << r.err;
     EXPECT_THAT(r.err, HasSubstr(c.says)) << c.args;
     EXPECT_EQ(r.out, "") << c.args;
+  }
+}
+
+// `abi dump --json > /dev/full` exited 0 having written nothing.
+TEST(FakedrvAbiTest, FailedWriteToStdoutIsAnError) {
+  for (const char* args : {"abi dump --driver 580.95.05 --json", "abi dump --driver 580.95.05",
+                           "abi versions", "abi diff 530.41.03 535.43.02", "--help"}) {
+    Result r = Fakedrv(std::string(args) + " >/dev/full");
+    EXPECT_EQ(r.status, 1) << args;
+    EXPECT_EQ(r.err, "fakedrv: cannot write to standard output: No space left on device\n") << args;
   }
 }
 

@@ -9,6 +9,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -176,10 +180,15 @@ TEST(FakedrvRunTest, CommandExitStatusPassesThrough) {
   EXPECT_THAT(r.err, HasSubstr("cannot run /nonexistent/cmd"));
 }
 
+// The client runs as the command's child: the command itself dies with the
+// supervisor (PR_SET_PDEATHSIG, KilledSupervisorTakesTheCommandAlong), but what it
+// started carries on and must get ENOSYS instead of hanging.
 TEST(FakedrvRunTest, SupervisorDeathGivesEnosysWithoutHanging) {
   std::string ready = TmpDir() + "/ready";
   unlink(ready.c_str());
-  Spawned s = Spawn({kFakedrv, "run", "--trace", kTrace, "--", kStatic, "supervisor_death", ready});
+  // "; true": the shell forks the client instead of exec'ing it.
+  Spawned s = Spawn({kFakedrv, "run", "--trace", kTrace, "--", "/bin/sh", "-c",
+                     std::string(kStatic) + " supervisor_death " + ready + "; true"});
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kTimeoutS);
   while (access(ready.c_str(), F_OK) != 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -226,6 +235,209 @@ TEST(FakedrvRunTest, StopSignalsReachTheCommandAndLeaveNothingBehind) {
     EXPECT_EQ(RunCmd({"/bin/sh", "-c", "ls -A " + work}).out, "") << "left behind in " << work;
     kill(-s.pid, SIGKILL);  // in case it did not stop
   }
+}
+
+bool WaitForFile(const std::string& path, int timeout_s = kTimeoutS) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  while (access(path.c_str(), F_OK) != 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  return access(path.c_str(), F_OK) == 0;
+}
+
+// Gone, or a zombie nobody has reaped yet: it runs no more.
+bool ProcessEnded(pid_t pid) {
+  std::string stat = Slurp("/proc/" + std::to_string(pid) + "/stat");
+  if (stat.empty()) return true;
+  size_t paren = stat.rfind(')');
+  return paren != std::string::npos && paren + 2 < stat.size() &&
+         (stat[paren + 2] == 'Z' || stat[paren + 2] == 'X');
+}
+
+bool WaitForEnd(pid_t pid, int timeout_s) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  while (!ProcessEnded(pid) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  return ProcessEnded(pid);
+}
+
+std::string Ls(const std::string& dir) { return RunCmd({"/bin/ls", "-A", dir}).out; }
+
+// A fresh, empty directory for TMPDIR.
+std::string FreshDir(const std::string& name) {
+  const std::string dir = TmpDir() + "/" + name;
+  RunCmd({"/bin/rm", "-rf", dir});
+  mkdir(dir.c_str(), 0700);
+  return dir;
+}
+
+// A supervisor started with TMPDIR=work whose command sleeps; returns once the
+// command runs, with the command's pid.
+Spawned SleepingRun(const std::string& work, pid_t& command) {
+  const std::string ready = work + ".ready";
+  unlink(ready.c_str());
+  Spawned s = Spawn({"/usr/bin/env", "TMPDIR=" + work, kFakedrv, "run", "--trace", kTrace, "--",
+                     "/bin/sh", "-c",
+                     "echo $$ > " + ready + ".tmp; mv " + ready + ".tmp " + ready + "; exec sleep 60"});
+  command = WaitForFile(ready) ? std::atoi(Slurp(ready).c_str()) : 0;
+  return s;
+}
+
+// `kill -KILL` of fakedrv: the command used to run on with parent 1, and the fake
+// machine's directory stayed in TMPDIR for good.
+TEST(FakedrvRunTest, KilledSupervisorTakesTheCommandAlong) {
+  const std::string work = FreshDir("killed");
+  pid_t command = 0;
+  Spawned s = SleepingRun(work, command);
+  ASSERT_GT(command, 0) << Slurp(s.err_path);
+  kill(s.pid, SIGKILL);
+  Result r = nvprobe::testing::Wait(s, 10);
+  EXPECT_EQ(r.status, 128 + SIGKILL);
+  EXPECT_TRUE(WaitForEnd(command, 10)) << "the command runs on without its supervisor";
+  kill(command, SIGKILL);  // in case it did
+  // The dead supervisor's directory is left; the next run removes it.
+  EXPECT_THAT(Ls(work), HasSubstr("fakedrv-machine-" + std::to_string(s.pid) + "-"));
+  Result next = RunCmd({"/usr/bin/env", "TMPDIR=" + work, kFakedrv, "run", "--trace", kTrace, "--",
+                        "/bin/true"});
+  EXPECT_EQ(next.status, 0) << next.err;
+  EXPECT_EQ(Ls(work), "") << "stale fake machine left in " << work;
+}
+
+// Only directories of dead supervisors go: never a live one's, whether its pid is
+// visible (alive) or not (its lock is held, as by a supervisor in another pid
+// namespace).
+TEST(FakedrvRunTest, StaleDirectoriesOnlyOfDeadSupervisorsAreRemoved) {
+  const std::string work = FreshDir("stale");
+  pid_t dead = fork();
+  if (dead == 0) _exit(0);
+  waitpid(dead, nullptr, 0);
+  const std::string stale = work + "/fakedrv-machine-" + std::to_string(dead) + "-aaaaaa";
+  const std::string locked = work + "/fakedrv-machine-" + std::to_string(dead) + "-bbbbbb";
+  const std::string alive = work + "/fakedrv-machine-" + std::to_string(getpid()) + "-cccccc";
+  const std::string other = work + "/fakedrv-machine-old";  // not a name fakedrv gives
+  for (const std::string& d : {stale, locked, alive, other}) {
+    ASSERT_EQ(mkdir(d.c_str(), 0700), 0) << d;
+    std::ofstream(d + "/file") << "x";
+  }
+  int lock = open(locked.c_str(), O_RDONLY | O_DIRECTORY);
+  ASSERT_EQ(flock(lock, LOCK_EX), 0);
+  pid_t command = 0;
+  Spawned running = SleepingRun(work, command);  // a live supervisor in the same TMPDIR
+  ASSERT_GT(command, 0) << Slurp(running.err_path);
+  Result r = RunCmd({"/usr/bin/env", "TMPDIR=" + work, kFakedrv, "run", "--trace", kTrace, "--",
+                     "/bin/true"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(access(stale.c_str(), F_OK), 0) << "a dead supervisor's directory stays";
+  for (const std::string& d : {locked, alive, other}) {
+    EXPECT_EQ(access((d + "/file").c_str(), F_OK), 0) << d << " was touched";
+  }
+  EXPECT_THAT(Ls(work), HasSubstr("fakedrv-machine-" + std::to_string(running.pid) + "-"))
+      << "the running supervisor's machine was removed";
+  kill(running.pid, SIGTERM);
+  EXPECT_EQ(nvprobe::testing::Wait(running, 10).status, 128 + SIGTERM);
+  close(lock);
+  RunCmd({"/bin/rm", "-rf", work});
+}
+
+// `fakedrv run --verbose ... 2>&1 | head -1`: the first diagnostic to the closed
+// pipe killed fakedrv (SIGPIPE), the command's later calls got ENOSYS and the fake
+// machine stayed. Diagnostics are now dropped, and the command is served to the end.
+TEST(FakedrvRunTest, ClosedStderrDoesNotKillTheSupervisor) {
+  const std::string work = FreshDir("sigpipe");
+  const std::string out = TmpDir() + "/sigpipe.out";
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  close(p[0]);  // nobody reads: every write to p[1] is EPIPE (and SIGPIPE)
+  const std::string env = "TMPDIR=" + work;
+  const std::string cmd = std::string(kStatic) + " rm 2>/dev/null; " + kStatic + " version";
+  std::vector<const char*> argv = {"/usr/bin/env", env.c_str(), kFakedrv, "run", "--verbose",
+                                   "--trace", kTrace, "--", "/bin/sh", "-c", cmd.c_str(), nullptr};
+  pid_t pid = fork();
+  if (pid == 0) {
+    int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int n = open("/dev/null", O_RDONLY);
+    dup2(n, 0);
+    dup2(o, 1);
+    dup2(p[1], 2);
+    setpgid(0, 0);
+    signal(SIGPIPE, SIG_DFL);
+    execv(argv[0], const_cast<char* const*>(argv.data()));
+    _exit(98);
+  }
+  close(p[1]);
+  Result r = Wait(Spawned{pid, out, TmpDir() + "/nonexistent.err"});
+  EXPECT_EQ(r.status, 0) << "fakedrv died of signal " << r.status - 128;
+  EXPECT_THAT(r.out, HasSubstr("client 0xcf000001\n"));
+  EXPECT_THAT(r.out, HasSubstr("freed"));
+  EXPECT_THAT(r.out, HasSubstr("driver version: 580.95.05\n"));
+  EXPECT_EQ(Ls(work), "") << "left behind in " << work;
+}
+
+// fakedrv ignores SIGPIPE; the command must not inherit that.
+TEST(FakedrvRunTest, CommandGetsTheDefaultSigpipe) {
+  signal(SIGPIPE, SIG_DFL);  // what the supervisor is started with
+  Result r = RunCmd({kFakedrv, "run", "--trace", kTrace, "--", "/bin/grep", "^SigIgn:",
+                     "/proc/self/status"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const unsigned long long ignored = std::strtoull(r.out.substr(r.out.find(':') + 1).c_str(), nullptr, 16);
+  EXPECT_EQ(ignored & (1ull << (SIGPIPE - 1)), 0u) << r.out;
+}
+
+// Diagnostics appended to an input would corrupt it: refused before anything runs.
+TEST(FakedrvRunTest, LogThatIsAnInputIsRefused) {
+  const std::string trace = TmpDir() + "/log-input.trace.jsonl";
+  std::ofstream(trace) << Slurp(kTrace);
+  const std::string marker = TmpDir() + "/log-input-ran";
+  unlink(marker.c_str());
+  Result r = RunCmd({kFakedrv, "run", "--verbose", "--trace", trace, "--log", trace, "--",
+                     "/bin/touch", marker});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "fakedrv: --log " + trace + " is the trace (" + trace +
+                       "): diagnostics would be written into an input; choose another file\n");
+  EXPECT_NE(access(marker.c_str(), F_OK), 0) << "the command ran";
+  EXPECT_EQ(Slurp(trace), Slurp(kTrace));
+  // Another name for the same file too.
+  const std::string link = TmpDir() + "/log-input-link";
+  unlink(link.c_str());
+  ASSERT_EQ(symlink(trace.c_str(), link.c_str()), 0);
+  EXPECT_EQ(RunCmd({kFakedrv, "run", "--trace", trace, "--log", link, "--", "/bin/touch", marker})
+                .status,
+            2);
+  // The machine description of `run --machine`.
+  const std::string machine = TmpDir() + "/log-input.json";
+  std::ofstream(machine) << "{}\n";
+  Result m = RunCmd({kFakedrv, "run", "--machine", machine, "--driver", "550.163.01", "--log",
+                     machine, "--", "/bin/touch", marker});
+  EXPECT_EQ(m.status, 2);
+  EXPECT_THAT(m.err, HasSubstr("is the machine description"));
+  EXPECT_EQ(Slurp(machine), "{}\n");
+  EXPECT_NE(access(marker.c_str(), F_OK), 0) << "the command ran";
+}
+
+// /dev/zero as a trace used to be read forever.
+TEST(FakedrvRunTest, EndlessTraceEndsQuicklyWithAnError) {
+  const std::string marker = TmpDir() + "/zero-ran";
+  Result run = nvprobe::testing::Wait(Spawn({kFakedrv, "run", "--trace", "/dev/zero", "--", "/bin/touch", marker}), 10);
+  EXPECT_EQ(run.status, 1);
+  EXPECT_EQ(run.err, "/dev/zero:1: line too long (at least 67108864 bytes > 8388608)\n"
+                     "/dev/zero: larger than 67108864 bytes\n");
+  EXPECT_NE(access(marker.c_str(), F_OK), 0);
+  Result show = nvprobe::testing::Wait(Spawn({kFakedrv, "show", "/dev/zero"}), 10);
+  EXPECT_EQ(show.status, 1);
+  EXPECT_THAT(show.err, HasSubstr("/dev/zero:1: line too long"));
+  EXPECT_EQ(show.out, "");
+}
+
+TEST(FakedrvRunTest, ShowSaysADirectoryIsOne) {
+  Result r = RunCmd({kFakedrv, "show", TmpDir()});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, TmpDir() + ": is a directory\n");
+}
+
+// `show T > /dev/full` exited 0 having written nothing.
+TEST(FakedrvRunTest, ShowFailsWhenStdoutCannotBeWritten) {
+  Result r = RunCmd({"/bin/sh", "-c", std::string("exec ") + kFakedrv + " show " + kTrace + " >/dev/full"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "fakedrv: cannot write to standard output: No space left on device\n");
 }
 
 TEST(FakedrvRunTest, RunsWithoutAnyCapabilities) {
