@@ -37,6 +37,11 @@ class DriverVersion {
   // but two versions that differ only in padding are not equal.
   std::strong_ordering operator<=>(const DriverVersion& other) const;
   bool operator==(const DriverVersion& other) const = default;
+  // The same numbers, whatever the padding: 580.95.5 and 580.95.05.
+  bool SameNumbers(const DriverVersion& other) const {
+    return major_ == other.major_ && minor_ == other.minor_ && has_patch() == other.has_patch() &&
+           patch_ == other.patch_;
+  }
 
  private:
   uint32_t major_ = 0;

@@ -55,6 +55,21 @@ const ReleaseEntry* Registry::Entry(const DriverVersion& v) const {
 
 Resolution Registry::Resolve(const DriverVersion& v) const {
   if (Knows(v)) return {v, v, ""};
+  const std::string req = v.ToString();
+  // Padding is part of NVIDIA's tag but not of the number: releases that differ
+  // only in it sort next to each other, so this is a neighbour of lower_bound.
+  auto at = std::lower_bound(releases_.begin(), releases_.end(), v,
+                             [](const ReleaseInfo& a, const DriverVersion& b) { return a.version < b; });
+  for (auto it = at == releases_.begin() ? at : at - 1; it != releases_.end() && it <= at; ++it) {
+    if (it->version.SameNumbers(v)) {
+      Resolution r{v, it->version,
+                   "driver " + req + " is release " + it->version.ToString() +
+                       " written differently (NVIDIA writes it " + it->version.ToString() + "); using " +
+                       it->version.ToString()};
+      r.written_differently = true;
+      return r;
+    }
+  }
   const ReleaseInfo* same_major = nullptr;
   const ReleaseInfo* lower = nullptr;
   for (const ReleaseInfo& r : releases_) {
@@ -62,7 +77,6 @@ Resolution Registry::Resolve(const DriverVersion& v) const {
     lower = &r;
     if (r.version.major() == v.major()) same_major = &r;
   }
-  const std::string req = v.ToString();
   if (same_major != nullptr) {
     return {v, same_major->version,
             "driver " + req + " is not a known release; using " + same_major->version.ToString() +

@@ -45,6 +45,9 @@ struct Resolution {
   DriverVersion release;
   // Empty when the version is known; otherwise says which release stands in and why.
   std::string notice;
+  // `release` has the numbers asked for, written with other zero padding
+  // (580.95.5 asked, 580.95.05 known).
+  bool written_differently = false;
   bool exact() const { return notice.empty(); }
 };
 
@@ -61,10 +64,11 @@ class Registry {
   const std::vector<ReleaseInfo>& releases() const { return releases_; }
   bool Knows(const DriverVersion& v) const;
 
-  // A known version resolves to itself. Otherwise: the nearest lower known release
-  // of the same major; failing that the nearest lower known release overall;
-  // failing that (older than every known release) the oldest one. The notice says
-  // which.
+  // A known version resolves to itself. Otherwise, numerically per component: the
+  // known release with the same numbers written with other padding (580.95.5 is
+  // 580.95.05); failing that the nearest lower known release of the same major;
+  // failing that the nearest lower known release overall; failing that (older than
+  // every known release) the oldest one. The notice says which.
   Resolution Resolve(const DriverVersion& v) const;
   StatusOr<Resolution> Resolve(std::string_view text) const;
 

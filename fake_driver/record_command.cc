@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "fake_driver/hex.h"
+#include "fake_driver/output_file.h"
 #include "fake_driver/record_anonymize.h"
 #include "fake_driver/trace_io.h"
 #include "fake_driver/tracer.h"
@@ -184,11 +185,21 @@ int RecordCommand(const abi::Registry& registry, const RecordOptions& options, s
       if (a.ok()) initial = *a;
     }
   }
+  // Found out now, not after CMD has run.
+  if (Status s = CheckOutputPath(options.output); !s.ok()) {
+    err << "fakedrv record: " << s.message() << " (the command was not run)\n";
+    return kExitRecordFailed;
+  }
   Recorder recorder(registry, initial);
   StatusOr<int> status = TraceCommand(options.argv, recorder);
   if (!status.ok()) {
     err << "fakedrv record: " << status.status().message() << "\n";
     return kExitRecordFailed;
+  }
+  if (!recorder.command_ran()) {
+    // The child said why ("cannot run ..."); there is nothing to record.
+    err << "fakedrv record: no trace written: " << options.argv[0] << " did not run\n";
+    return *status;
   }
   std::string reported = recorder.reported_version();
   std::string version = reported.empty() ? file_version : reported;
@@ -249,23 +260,22 @@ int RecordCommand(const abi::Registry& registry, const RecordOptions& options, s
     err << "fakedrv record: anonymized " << replaced.size() << " value(s)\n";
   }
 
-  const std::string tmp = options.output + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (out) WriteTrace(trace, out);
-    if (!out) {
-      err << "fakedrv record: cannot write " << options.output << ": " << std::strerror(errno) << "\n";
-      return kExitRecordFailed;
-    }
-  }
-  TraceLoad check = LoadTrace(tmp, registry);
-  if (!check.ok()) {
-    err << "fakedrv record: the recorded trace does not validate (a recorder bug; kept as " << tmp << "):\n";
+  std::ostringstream text;
+  WriteTrace(trace, text);
+  std::istringstream again(text.str());
+  TraceLoad check = ParseTrace(again, options.output, registry);
+  StatusOr<OutputFile> out = OutputFile::Create(options.output);
+  Status written = out.ok() ? out->Write(text.str()) : out.status();
+  if (written.ok() && !check.ok()) {
+    out->Keep();
+    err << "fakedrv record: the recorded trace does not validate (a recorder bug; kept as "
+        << out->temp_path() << "):\n";
     for (const std::string& e : check.errors) err << "  " << e << "\n";
     return kExitRecordFailed;
   }
-  if (std::rename(tmp.c_str(), options.output.c_str()) != 0) {
-    err << "fakedrv record: cannot write " << options.output << ": " << std::strerror(errno) << "\n";
+  if (written.ok()) written = out->Commit();
+  if (!written.ok()) {
+    err << "fakedrv record: " << written.message() << "\n";
     return kExitRecordFailed;
   }
 

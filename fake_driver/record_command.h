@@ -16,7 +16,10 @@
 namespace nvprobe::fakedrv {
 
 // No trace could be written (no driver version known, tracing not permitted,
-// the output not writable); CMD's own status otherwise.
+// the output not writable); CMD's own status otherwise. The output is checked
+// before CMD runs (its directory writable, not a directory); nothing is written
+// when CMD could not be executed; the trace goes to a new temporary file beside
+// the output (mkstemp) that is renamed over it once it validates.
 inline constexpr int kExitRecordFailed = 125;
 inline constexpr char kRecorderVersion[] = "fakedrv record 1 (trace format 1)";
 

@@ -38,6 +38,10 @@ class Recorder : public TracerObserver {
   void OnSyscallEntry(const SyscallStop& s) override;
   void OnSyscallExit(const SyscallStop& s) override;
   void OnThreadGone(pid_t tid) override { pending_.erase(tid); }
+  void OnExec(pid_t /*tid*/) override { command_ran_ = true; }
+
+  // Whether the command was executed at all (not: "cannot run /typo/cmd").
+  bool command_ran() const { return command_ran_; }
 
   // Files and device nodes in the order first touched.
   const std::vector<FileNode>& files() const { return files_; }
@@ -77,6 +81,7 @@ class Recorder : public TracerObserver {
   std::vector<IoctlEvent> events_;
   std::string reported_version_;
   std::vector<std::string> skipped_;
+  bool command_ran_ = false;
 };
 
 }  // namespace nvprobe::fakedrv

@@ -7,6 +7,7 @@
 #define NVPROBE_FAKE_DRIVER_SYNTH_H_
 
 #include <cstdint>
+#include <memory>
 #include <ostream>
 #include <string>
 
@@ -31,6 +32,16 @@ uint64_t MostCardInfoEntries(const abi::Abi& abi);
 // reads: device nodes, version files, procfs GPU information, sysfs PCI IDs).
 void AddMachineFiles(const Machine& m, const std::string& driver, Trace& t);
 
+// Every RM status the faults name (alloc_status, control_status) is a constant of
+// `abi`'s release; the error names the key.
+Status CheckFaultStatuses(const Machine& m, const abi::Abi& abi);
+
+// The release `driver` names, which synth writes only when the registry knows it
+// exactly; otherwise an error saying so (and how NVIDIA writes it, when it differs
+// only in zero padding).
+StatusOr<std::shared_ptr<const abi::Abi>> SynthRelease(const abi::Registry& registry,
+                                                        const std::string& driver);
+
 // `driver` must be a release the registry knows exactly.
 StatusOr<Trace> SynthesizeTrace(const abi::Registry& registry, const Machine& machine,
                                 const std::string& driver);
@@ -45,6 +56,9 @@ StatusOr<nlohmann::ordered_json> ExpectedAnswer(const abi::Registry& registry,
 std::string CudaLevelOf(const std::string& driver);
 
 // `fakedrv synth --machine M --driver V -o T [--expected E]`: 0 ok, 1 bad input.
+// Nothing is written unless everything is: each output goes to a temporary file
+// beside it that is renamed over it; an output that is one of the inputs (or the
+// other output) is refused.
 int SynthCommand(const abi::Registry& registry, const std::string& machine_path,
                  const std::string& driver, const std::string& trace_path,
                  const std::string& expected_path, std::ostream& err);

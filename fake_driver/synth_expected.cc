@@ -244,48 +244,4 @@ StatusOr<Json> ExpectedAnswer(const abi::Registry& registry, const Machine& mach
   return j;
 }
 
-int SynthCommand(const abi::Registry& registry, const std::string& machine_path,
-                 const std::string& driver, const std::string& trace_path,
-                 const std::string& expected_path, std::ostream& err) {
-  StatusOr<Machine> m = LoadMachine(machine_path);
-  if (!m.ok()) {
-    err << "fakedrv synth: " << m.status().message() << "\n";
-    return 1;
-  }
-  StatusOr<Trace> t = SynthesizeTrace(registry, *m, driver);
-  if (!t.ok()) {
-    err << "fakedrv synth: " << t.status().message() << "\n";
-    return 1;
-  }
-  std::ostringstream text;
-  WriteTrace(*t, text);
-  // What we write must load: the loader checks every size and layout against the ABI.
-  std::istringstream again(text.str());
-  TraceLoad load = ParseTrace(again, trace_path, registry);
-  if (!load.ok()) {
-    for (const std::string& e : load.errors) err << "fakedrv synth: internal: " << e << "\n";
-    return 1;
-  }
-  std::ofstream out(trace_path, std::ios::binary | std::ios::trunc);
-  out << text.str();
-  if (!out.flush()) {
-    err << "fakedrv synth: cannot write " << trace_path << "\n";
-    return 1;
-  }
-  if (!expected_path.empty()) {
-    std::ofstream e(expected_path, std::ios::binary | std::ios::trunc);
-    StatusOr<Json> expected = ExpectedAnswer(registry, *m, driver);
-    if (!expected.ok()) {
-      err << "fakedrv synth: " << expected.status().message() << "\n";
-      return 1;
-    }
-    e << expected->dump(2) << "\n";
-    if (!e.flush()) {
-      err << "fakedrv synth: cannot write " << expected_path << "\n";
-      return 1;
-    }
-  }
-  return 0;
-}
-
 }  // namespace nvprobe::fakedrv

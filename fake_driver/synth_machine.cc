@@ -1,8 +1,14 @@
 #include "fake_driver/synth_machine.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
-#include <fstream>
+#include <cstring>
+#include <map>
 #include <set>
 
 namespace nvprobe::fakedrv {
@@ -73,8 +79,54 @@ StatusOr<std::string> StringField(const Json& j, const std::string& key, const s
   if (!lhs##_or.ok()) return lhs##_or.status(); \
   auto lhs = *lhs##_or
 
+// What the driver can hold and NVIDIA's tools can show: a name of printable
+// ASCII that fits the driver's name string, with no comma (nvidia-smi's CSV).
+Status CheckGpuName(const std::string& name, const std::string& where) {
+  if (name.size() > kMaxGpuNameBytes)
+    return InvalidArgumentError(where + "name: longer than " + std::to_string(kMaxGpuNameBytes) +
+                                " bytes (the driver's NV2080_GPU_MAX_NAME_STRING_LENGTH, " +
+                                std::to_string(kMaxGpuNameBytes + 1) + " with its NUL)");
+  for (unsigned char c : name) {
+    if (c < 0x20 || c > 0x7e)
+      return InvalidArgumentError(where + "name: byte " + std::to_string(c) +
+                                  " is not printable ASCII, which the driver's name string holds");
+    if (c == ',')
+      return InvalidArgumentError(where + "name: \"" + name +
+                                  "\" has a comma, which nvidia-smi's CSV output cannot carry");
+  }
+  return OkStatus();
+}
+
+// GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx in lower-case hex: the 16 bytes the
+// driver holds, as it prints them.
+Status CheckUuid(const std::string& uuid, const std::string& where) {
+  const std::string quoted = "uuid: \"" + uuid + "\"";
+  bool shape = uuid.size() == 40 && uuid.rfind("GPU-", 0) == 0;
+  for (size_t k = 4; shape && k < uuid.size(); ++k)
+    shape = (uuid[k] == '-') == (k == 12 || k == 17 || k == 22 || k == 27);
+  if (!shape)
+    return InvalidArgumentError(where + quoted +
+                                " is not GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx (32 hex digits, "
+                                "dashes after 8, 12, 16 and 20)");
+  for (size_t k = 4; k < uuid.size(); ++k) {
+    const char c = uuid[k];
+    if (c == '-' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) continue;
+    if (c >= 'A' && c <= 'F')
+      return InvalidArgumentError(where + quoted + " has an upper-case digit; the driver prints lower-case hex");
+    return InvalidArgumentError(where + quoted + " has a non-hex digit; the driver holds the UUID as 16 bytes");
+  }
+  return OkStatus();
+}
+
 StatusOr<MachineGpu> ParseGpu(const Json& g, const std::string& where) {
   if (!g.is_object()) return InvalidArgumentError(where + ": not an object");
+  static const std::set<std::string> kGpuKeys = {
+      "pci_bus_id", "device_id", "subsystem_id", "revision_id", "class", "chip", "architecture",
+      "arch",       "impl",      "compute_capability", "name", "uuid",  "memory_mib", "minor"};
+  for (const auto& [key, v] : g.items()) {
+    (void)v;
+    if (!kGpuKeys.count(key)) return InvalidArgumentError(where + key + ": unknown key");
+  }
   MachineGpu out;
   ASSIGN_OR_RETURN_(bus_id, StringField(g, "pci_bus_id", where));
   unsigned d = 0, b = 0, s = 0, f = 0;
@@ -96,6 +148,9 @@ StatusOr<MachineGpu> ParseGpu(const Json& g, const std::string& where) {
   ASSIGN_OR_RETURN_(rev, HexField(g, "revision_id", 0xff, where));
   out.revision_id = static_cast<uint8_t>(rev);
   ASSIGN_OR_RETURN_(cls, HexField(g, "class", 0xffffff, where));
+  if ((cls >> 16) != 0x03)
+    return InvalidArgumentError(where + "class: " + g["class"].get<std::string>() +
+                                " is not a display controller (0x03xxxx: 0x030000 VGA, 0x030200 3D)");
   out.pci_class = static_cast<uint32_t>(cls);
   ASSIGN_OR_RETURN_(chip, StringField(g, "chip", where));
   out.chip = chip;
@@ -112,10 +167,10 @@ StatusOr<MachineGpu> ParseGpu(const Json& g, const std::string& where) {
     return InvalidArgumentError(where + "compute_capability: \"" + sm + "\" is not M.m");
   out.sm_version = (major << 8) | minor;
   ASSIGN_OR_RETURN_(name, StringField(g, "name", where));
+  NVPROBE_RETURN_IF_ERROR(CheckGpuName(name, where));
   out.name = name;
   ASSIGN_OR_RETURN_(uuid, StringField(g, "uuid", where));
-  if (uuid.rfind("GPU-", 0) != 0 || uuid.size() != 40)
-    return InvalidArgumentError(where + "uuid: \"" + uuid + "\" is not GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx");
+  NVPROBE_RETURN_IF_ERROR(CheckUuid(uuid, where));
   out.uuid = uuid;
   if (!g.contains("memory_mib") || !g["memory_mib"].is_number_unsigned() ||
       g["memory_mib"].get<uint64_t>() == 0 || g["memory_mib"].get<uint64_t>() > 4194303)
@@ -258,11 +313,14 @@ StatusOr<Machine> ParseMachine(const Json& j, MachineUse use) {
   }
   if (!j.contains("gpus") || !j["gpus"].is_array()) return InvalidArgumentError("gpus: missing or not an array");
   std::set<uint32_t> minors;
-  std::set<std::string> buses;
+  std::map<std::string, size_t> uuids;
   for (size_t i = 0; i < j["gpus"].size(); ++i) {
     std::string where = "gpus[" + std::to_string(i) + "].";
     ASSIGN_OR_RETURN_(g, ParseGpu(j["gpus"][i], where));
     if (!minors.insert(g.minor).second) return InvalidArgumentError(where + "minor: used twice");
+    if (auto [it, fresh] = uuids.emplace(g.uuid, i); !fresh)
+      return InvalidArgumentError(where + "uuid: \"" + g.uuid + "\" is gpus[" + std::to_string(it->second) +
+                                  "]'s too; every GPU has its own");
     if (!m.gpus.empty() && !(m.gpus.back().BusId() < g.BusId()))
       return InvalidArgumentError(where + "pci_bus_id: GPUs must be listed in PCI bus order");
     m.gpus.push_back(std::move(g));
@@ -270,6 +328,12 @@ StatusOr<Machine> ParseMachine(const Json& j, MachineUse use) {
   if (j.contains("faults")) {
     ASSIGN_OR_RETURN_(f, ParseFaults(j["faults"], use));
     m.faults = std::move(f);
+  }
+  for (const auto& [minor, err] : m.faults.gpu_open_errno) {
+    (void)err;
+    if (!minors.count(minor))
+      return InvalidArgumentError("faults.gpu_open_errno." + std::to_string(minor) + ": no GPU has minor " +
+                                  std::to_string(minor));
   }
   if (m.platform != "bare-metal") m.faults.no_driver_files = true;
   for (size_t i = 0; i < m.faults.missing_files.size(); ++i)
@@ -281,14 +345,96 @@ StatusOr<Machine> ParseMachine(const Json& j, MachineUse use) {
   return m;
 }
 
-StatusOr<Machine> LoadMachine(const std::string& path, MachineUse use) {
-  std::ifstream in(path);
-  if (!in) return NotFoundError(path + ": cannot open");
-  Json j = Json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return InvalidArgumentError(path + ": not valid JSON");
+namespace {
+
+// "LINE:COLUMN" (1-based; the column in bytes) of byte `offset` of `text`.
+std::string LineColumn(std::string_view text, size_t offset) {
+  offset = std::min(offset, text.size());
+  size_t line = 1, line_start = 0;
+  for (size_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  return std::to_string(line) + ":" + std::to_string(offset - line_start + 1);
+}
+
+// The offset of the bracket that first nests `text` deeper than `limit` levels,
+// or npos (strings skipped): refused before parsing, as the trace loader does.
+size_t FirstTooDeep(std::string_view text, int limit) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return i;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// nlohmann's message without its "[json.exception...] parse error at ...: " prefix.
+std::string ParseErrorReason(const std::string& what) {
+  size_t p = what.find("parse error");
+  p = p == std::string::npos ? std::string::npos : what.find(": ", p);
+  return p == std::string::npos ? what : what.substr(p + 2);
+}
+
+std::string ErrnoText(int e) { return std::strerror(e); }
+
+}  // namespace
+
+StatusOr<Machine> ParseMachineText(std::string_view text, const std::string& name, MachineUse use) {
+  if (text.size() > kMaxMachineBytes)
+    return InvalidArgumentError(name + ": larger than " + std::to_string(kMaxMachineBytes) +
+                                " bytes, the most a machine description may be");
+  if (size_t deep = FirstTooDeep(text, kMaxMachineDepth); deep != std::string_view::npos)
+    return InvalidArgumentError(name + ":" + LineColumn(text, deep) + ": JSON nested deeper than " +
+                                std::to_string(kMaxMachineDepth) + " levels");
+  Json j;
+  try {
+    j = Json::parse(text.begin(), text.end());
+  } catch (const Json::parse_error& e) {
+    return InvalidArgumentError(name + ":" + LineColumn(text, e.byte == 0 ? 0 : e.byte - 1) +
+                                ": not valid JSON: " + ParseErrorReason(e.what()));
+  } catch (const Json::exception& e) {
+    return InvalidArgumentError(name + ": not valid JSON: " + e.what());
+  }
   StatusOr<Machine> m = ParseMachine(j, use);
-  if (!m.ok()) return InvalidArgumentError(path + ": " + m.status().message());
+  if (!m.ok()) return InvalidArgumentError(name + ": " + m.status().message());
   return m;
+}
+
+StatusOr<Machine> LoadMachine(const std::string& path, MachineUse use) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return NotFoundError(path + ": cannot open: " + ErrnoText(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (fstat(fd, &st) != 0) return InvalidArgumentError(path + ": cannot read: " + ErrnoText(errno));
+  if (S_ISDIR(st.st_mode)) return InvalidArgumentError(path + ": cannot read: " + ErrnoText(EISDIR));
+  // One byte more than allowed tells a file that is too large (or endless).
+  std::string text;
+  char buf[65536];
+  while (text.size() <= kMaxMachineBytes) {
+    const ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return InvalidArgumentError(path + ": cannot read: " + ErrnoText(errno));
+    if (n == 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  return ParseMachineText(text, path, use);
 }
 
 }  // namespace nvprobe::fakedrv

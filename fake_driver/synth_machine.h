@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -75,8 +76,24 @@ struct Machine {
 // the names against the release).
 enum class MachineUse { kSynth, kModel };
 
+// Bounds on a description's file. The largest in the corpus is 29 KB.
+inline constexpr size_t kMaxMachineBytes = 1 << 20;
+// A trace's header holds the description one level down, and the trace loader
+// refuses lines nested deeper than 64 (fake_driver/trace_io.cc); copying or
+// printing a parsed value recurses once per level.
+inline constexpr int kMaxMachineDepth = 63;
+// gpu.c:subdeviceCtrlCmdGpuGetNameString_IMPL() copies the name into
+// NV2080_GPU_MAX_NAME_STRING_LENGTH (64) bytes with its NUL, in every release.
+inline constexpr size_t kMaxGpuNameBytes = 63;
+
 // Parses and checks a description; errors name the offending key.
 StatusOr<Machine> ParseMachine(const nlohmann::ordered_json& j, MachineUse use = MachineUse::kSynth);
+// The same from the text of a file named `name`: at most kMaxMachineBytes, nested
+// at most kMaxMachineDepth; every error starts with `name` (and LINE:COLUMN for
+// the JSON itself).
+StatusOr<Machine> ParseMachineText(std::string_view text, const std::string& name,
+                                   MachineUse use = MachineUse::kSynth);
+// Reads `path` (a file, at most kMaxMachineBytes) and parses it.
 StatusOr<Machine> LoadMachine(const std::string& path, MachineUse use = MachineUse::kSynth);
 
 // EACCES, ENOENT, EPERM, ... -> errno; 0 when unknown.

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "abi/struct_view.h"
+#include "fake_driver/output_file.h"
 #include "fake_driver/synth.h"
 #include "fake_driver/trace_io.h"
 
@@ -416,14 +417,38 @@ uint64_t MostCardInfoEntries(const abi::Abi& abi) {
   return std::min<uint64_t>(*max, (1u << 14) - 1) / entry->size;
 }
 
-StatusOr<Trace> SynthesizeTrace(const abi::Registry& registry, const Machine& machine,
-                                const std::string& driver) {
+Status CheckFaultStatuses(const Machine& m, const abi::Abi& abi) {
+  const std::string release = abi.release().ToString();
+  for (const auto* statuses : {&m.faults.alloc_status, &m.faults.control_status}) {
+    const std::string key = statuses == &m.faults.alloc_status ? "alloc_status" : "control_status";
+    for (const auto& [name, status] : *statuses) {
+      if (!abi.FindConstant(status))
+        return InvalidArgumentError("faults." + key + "." + name + ": " + status + " is not a status of release " +
+                                    release + " (fakedrv abi dump --driver " + release + " lists them)");
+    }
+  }
+  return OkStatus();
+}
+
+StatusOr<std::shared_ptr<const abi::Abi>> SynthRelease(const abi::Registry& registry,
+                                                        const std::string& driver) {
   StatusOr<abi::Resolution> res = registry.Resolve(driver);
   if (!res.ok()) return res.status();
+  // A trace is of one release, named as NVIDIA names it; no stand-in is used.
+  if (res->written_differently)
+    return InvalidArgumentError("--driver " + driver + " is not a known release as written; NVIDIA writes it " +
+                                res->release.ToString());
   if (!res->exact())
-    return InvalidArgumentError("--driver " + driver + " is not a known release (" + res->notice + ")");
-  StatusOr<std::shared_ptr<const abi::Abi>> abi = registry.AbiOf(res->release);
+    return InvalidArgumentError("--driver " + driver +
+                                " is not a known release (fakedrv abi versions lists the known ones)");
+  return registry.AbiOf(res->release);
+}
+
+StatusOr<Trace> SynthesizeTrace(const abi::Registry& registry, const Machine& machine,
+                                const std::string& driver) {
+  StatusOr<std::shared_ptr<const abi::Abi>> abi = SynthRelease(registry, driver);
   if (!abi.ok()) return abi.status();
+  NVPROBE_RETURN_IF_ERROR(CheckFaultStatuses(machine, **abi));
   Trace t;
   t.driver = driver;
   t.origin = "synthesized";
@@ -442,6 +467,64 @@ StatusOr<Trace> SynthesizeTrace(const abi::Registry& registry, const Machine& ma
     return InternalError(std::string("synth: ") + e.what());
   }
   return t;
+}
+
+int SynthCommand(const abi::Registry& registry, const std::string& machine_path,
+                 const std::string& driver, const std::string& trace_path,
+                 const std::string& expected_path, std::ostream& err) {
+  auto fail = [&](const std::string& message) {
+    err << "fakedrv synth: " << message << "\n";
+    return 1;
+  };
+  // An output that is an input (or the other output) would be lost.
+  if (SameFile(trace_path, machine_path))
+    return fail("-o " + trace_path + " is the machine description (--machine); write the trace elsewhere");
+  if (!expected_path.empty() && SameFile(expected_path, machine_path))
+    return fail("--expected " + expected_path +
+                " is the machine description (--machine); write the answer elsewhere");
+  if (!expected_path.empty() && SameFile(expected_path, trace_path))
+    return fail("--expected " + expected_path + " is the trace (-o); write them to two files");
+  for (const std::string& out : {trace_path, expected_path}) {
+    if (Status s = out.empty() ? OkStatus() : CheckOutputPath(out); !s.ok()) return fail(s.message());
+  }
+  StatusOr<Machine> m = LoadMachine(machine_path);
+  if (!m.ok()) return fail(m.status().message());
+  StatusOr<std::shared_ptr<const abi::Abi>> abi = SynthRelease(registry, driver);
+  if (!abi.ok()) return fail(abi.status().message());
+  if (Status s = CheckFaultStatuses(*m, **abi); !s.ok()) return fail(machine_path + ": " + s.message());
+  StatusOr<Trace> t = SynthesizeTrace(registry, *m, driver);
+  if (!t.ok()) return fail(t.status().message());
+  std::ostringstream text;
+  WriteTrace(*t, text);
+  // What we write must load: the loader checks every size and layout against the ABI.
+  std::istringstream again(text.str());
+  TraceLoad load = ParseTrace(again, trace_path, registry);
+  if (!load.ok()) {
+    for (const std::string& e : load.errors) err << "fakedrv synth: internal: " << e << "\n";
+    return 1;
+  }
+  // Both outputs are made before either is written.
+  std::string expected_text;
+  if (!expected_path.empty()) {
+    StatusOr<nlohmann::ordered_json> expected = ExpectedAnswer(registry, *m, driver);
+    if (!expected.ok()) return fail(expected.status().message());
+    expected_text = expected->dump(2) + "\n";
+  }
+  // Written whole beside the outputs, then renamed over them.
+  const std::string trace_text = text.str();
+  std::vector<OutputFile> files;
+  for (const auto& [path, content] : {std::pair<const std::string&, std::string_view>(trace_path, trace_text),
+                                      std::pair<const std::string&, std::string_view>(expected_path, expected_text)}) {
+    if (path.empty()) continue;
+    StatusOr<OutputFile> f = OutputFile::Create(path);
+    if (!f.ok()) return fail(f.status().message());
+    if (Status s = f->Write(content); !s.ok()) return fail(s.message());
+    files.push_back(std::move(*f));
+  }
+  for (OutputFile& f : files) {
+    if (Status s = f.Commit(); !s.ok()) return fail(s.message());
+  }
+  return 0;
 }
 
 }  // namespace nvprobe::fakedrv

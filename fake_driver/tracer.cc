@@ -139,6 +139,7 @@ StatusOr<int> TraceCommand(const std::vector<std::string>& args, TracerObserver&
           known.erase(static_cast<pid_t>(former));
           observer.OnThreadGone(static_cast<pid_t>(former));
         }
+        observer.OnExec(tid);
       }
       ptrace(PTRACE_SYSCALL, tid, 0, 0);
       continue;

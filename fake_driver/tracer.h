@@ -31,6 +31,8 @@ class TracerObserver {
   virtual void OnSyscallExit(const SyscallStop& s) = 0;
   // The thread is gone (exited, killed, or replaced by exec in another thread).
   virtual void OnThreadGone(pid_t /*tid*/) {}
+  // `tid` completed an execve (the command itself first: before it, nothing ran).
+  virtual void OnExec(pid_t /*tid*/) {}
 };
 
 // Runs `argv` traced until every traced thread is gone. Returns the command's exit

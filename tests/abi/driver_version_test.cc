@@ -56,6 +56,18 @@ TEST(DriverVersionTest, EqualityIsExact) {
   EXPECT_NE(V("535.98"), V("535.98.00"));
 }
 
+// Padding is not part of the number: what Registry::Resolve matches on when a
+// version is not known as written (issue 15: 580.95.5 is 580.95.05).
+TEST(DriverVersionTest, SameNumbersIgnoresPaddingOnly) {
+  EXPECT_TRUE(V("580.95.5").SameNumbers(V("580.95.05")));
+  EXPECT_TRUE(V("535.098").SameNumbers(V("535.98")));
+  EXPECT_TRUE(V("580.095.005").SameNumbers(V("580.95.05")));
+  EXPECT_FALSE(V("580.95.5") == V("580.95.05"));
+  EXPECT_FALSE(V("580.95.6").SameNumbers(V("580.95.05")));
+  EXPECT_FALSE(V("535.98.0").SameNumbers(V("535.98")));
+  EXPECT_FALSE(V("581.95.05").SameNumbers(V("580.95.05")));
+}
+
 struct BadCase {
   std::string text;
   std::string why;

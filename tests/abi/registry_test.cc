@@ -119,6 +119,32 @@ TEST(RegistryTest, UnknownVersionsResolveToNearestLowerRelease) {
   }
 }
 
+// Resolution is numeric per component: a known release written with other zero
+// padding is that release, not the nearest earlier one (issue 15: 580.95.5 went to
+// 580.94.18).
+TEST(RegistryTest, PaddingWrittenDifferentlyResolvesToTheSameNumbers) {
+  struct Case {
+    const char* requested;
+    const char* release;
+  };
+  for (const Case& c : {Case{"580.95.5", "580.95.05"}, Case{"580.095.05", "580.95.05"},
+                        Case{"580.95.005", "580.95.05"}, Case{"535.098", "535.98"},
+                        Case{"515.43.4", "515.43.04"}, Case{"595.45.4", "595.45.04"}}) {
+    StatusOr<Resolution> r = R().Resolve(c.requested);
+    ASSERT_TRUE(r.ok()) << c.requested;
+    EXPECT_EQ(r->release.ToString(), c.release) << c.requested;
+    EXPECT_FALSE(r->exact()) << c.requested;
+    EXPECT_TRUE(r->written_differently) << c.requested;
+    EXPECT_EQ(r->notice, std::string("driver ") + c.requested + " is release " + c.release +
+                             " written differently (NVIDIA writes it " + c.release + "); using " + c.release);
+  }
+  StatusOr<Resolution> near = R().Resolve("580.95.6");
+  ASSERT_TRUE(near.ok());
+  EXPECT_FALSE(near->written_differently);
+  EXPECT_EQ(near->release.ToString(), "580.95.05");
+  EXPECT_FALSE(R().Resolve("580.95.05")->written_differently);
+}
+
 TEST(RegistryTest, KnownVersionResolvesExactly) {
   StatusOr<Resolution> r = R().Resolve("580.95.05");
   ASSERT_TRUE(r.ok());

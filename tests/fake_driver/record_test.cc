@@ -3,6 +3,7 @@
 // supervisor's results), records nvprobe and the test client, and the recorded
 // trace must validate, replay under `fakedrv run --strict` to the same answers, and
 // hold the expected events. Every run is bounded; files go to TEST_TMPDIR.
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
@@ -421,6 +422,53 @@ TEST(FakedrvRecordTest, ExitStatusPassesThrough) {
   Result missing = Record(kTrace, Out("missing"), {"/nonexistent/cmd"});
   EXPECT_EQ(missing.status, 127);
   EXPECT_THAT(missing.err, HasSubstr("cannot run /nonexistent/cmd"));
+}
+
+bool Exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
+
+// Issue 15: `record -o good -- /typo/cmd` replaced good with an empty trace.
+TEST(FakedrvRecordTest, NothingIsWrittenWhenTheCommandDidNotRun) {
+  const std::string good = Out("good");
+  { std::ofstream(good) << "a good trace\n"; }
+  Result rec = Record(kTrace, good, {"/typo/nvprobe"});
+  EXPECT_EQ(rec.status, 127) << rec.err;
+  EXPECT_THAT(rec.err, HasSubstr("cannot run /typo/nvprobe"));
+  EXPECT_THAT(rec.err, HasSubstr("fakedrv record: no trace written: /typo/nvprobe did not run"));
+  EXPECT_EQ(Slurp(good), "a good trace\n");
+}
+
+// Issue 15: `-o /nonexistent/x` or `-o DIR` ran CMD to the end, then failed with
+// 125 and CMD's status lost. The output is checked first; CMD does not run.
+TEST(FakedrvRecordTest, AnUnwritableOutputIsFoundBeforeTheCommandRuns) {
+  const std::string mark = TmpDir() + "/record_ran";
+  const std::vector<std::string> cmd = {"/bin/sh", "-c", "touch " + mark};
+  Result dir = Record(kTrace, TmpDir(), cmd);
+  EXPECT_EQ(dir.status, 125);
+  EXPECT_THAT(dir.err, HasSubstr("fakedrv record: cannot write " + TmpDir() +
+                                 ": Is a directory (the command was not run)"));
+  Result missing = Record(kTrace, "/nonexistent/x.jsonl", cmd);
+  EXPECT_EQ(missing.status, 125);
+  EXPECT_THAT(missing.err, HasSubstr("cannot write /nonexistent/x.jsonl: directory /nonexistent: No such file "
+                                     "or directory (the command was not run)"));
+  EXPECT_FALSE(Exists(mark));
+}
+
+// Issue 15: an existing T.tmp was overwritten (and then renamed away). The
+// temporary file is a new one, gone once the trace is in place.
+TEST(FakedrvRecordTest, TheTemporaryFileIsANewOne) {
+  const std::string out = Out("tmpname");
+  { std::ofstream(out + ".tmp") << "someone's file\n"; }
+  Result rec = Record(kTrace, out, {kNvprobe, "--json"});
+  ASSERT_EQ(rec.status, 0) << rec.err;
+  EXPECT_EQ(Slurp(out + ".tmp"), "someone's file\n");
+  EXPECT_FALSE(Load(out).events.empty());
+  int leftovers = 0;
+  if (DIR* d = opendir(TmpDir().c_str())) {
+    while (dirent* e = readdir(d)) leftovers += std::string(e->d_name).rfind("tmpname.trace.jsonl.", 0) == 0 &&
+                                                 std::string(e->d_name) != "tmpname.trace.jsonl.tmp";
+    closedir(d);
+  }
+  EXPECT_EQ(leftovers, 0);
 }
 
 // A copy of the H100 trace whose GPU has a UUID (GID_INFO answers it, the

@@ -24,4 +24,49 @@ grep -q "gpus\[0\].pci_bus_id" "$out/err" || fail "the message must name the key
 
 $fakedrv synth --machine $machine -o "$out/c.jsonl" 2>/dev/null
 [ $? -eq 2 ] || fail "a missing --driver must exit 2"
+
+# Issue 15. A directory as the description: exit 134 (uncaught ios_base::failure).
+$fakedrv synth --machine "$out" --driver 580.95.05 -o "$out/d.jsonl" 2>"$out/err"
+rc=$?
+[ $rc -eq 1 ] || fail "--machine DIR exited $rc: $(cat "$out/err")"
+grep -qF "fakedrv synth: $out: cannot read: Is a directory" "$out/err" || fail "no reason: $(cat "$out/err")"
+
+# Errors say why and where.
+$fakedrv synth --machine "$out/none.json" --driver 580.95.05 -o "$out/d.jsonl" 2>"$out/err"
+grep -qF "$out/none.json: cannot open: No such file or directory" "$out/err" || fail "open: $(cat "$out/err")"
+printf '{"name": "x",\n "source": "y",,\n}' >"$out/syntax.json"
+$fakedrv synth --machine "$out/syntax.json" --driver 580.95.05 -o "$out/d.jsonl" 2>"$out/err"
+grep -qF "$out/syntax.json:2:16: not valid JSON: syntax error while parsing object key" "$out/err" \
+  || fail "JSON error without line:column: $(cat "$out/err")"
+$fakedrv synth --machine $machine --driver 580.95.05 -o /nonexistent/t.jsonl 2>"$out/err"
+[ $? -eq 1 ] || fail "an unwritable output must exit 1"
+grep -qF "cannot write /nonexistent/t.jsonl: directory /nonexistent: No such file or directory" "$out/err" \
+  || fail "write error without its reason: $(cat "$out/err")"
+
+# 580.95.5 is 580.95.05 written differently; no stand-in is named while refusing.
+$fakedrv synth --machine $machine --driver 580.95.5 -o "$out/p.jsonl" 2>"$out/err"
+[ $? -eq 1 ] || fail "580.95.5 must be refused"
+grep -qF "NVIDIA writes it 580.95.05" "$out/err" || fail "no spelling given: $(cat "$out/err")"
+! grep -q "using" "$out/err" || fail "says it uses a release while refusing: $(cat "$out/err")"
+
+# An output that is an input is refused, and nothing is touched.
+cp $machine "$out/m.json"
+$fakedrv synth --machine "$out/m.json" --driver 580.95.05 -o "$out/./m.json" 2>"$out/err"
+[ $? -eq 1 ] || fail "-o M --machine M must exit 1"
+grep -qF "is the machine description (--machine)" "$out/err" || fail "-o M --machine M: $(cat "$out/err")"
+cmp -s $machine "$out/m.json" || fail "the machine description was overwritten"
+$fakedrv synth --machine $machine --driver 580.95.05 -o "$out/t.jsonl" --expected "$out/t.jsonl" 2>"$out/err"
+[ $? -eq 1 ] || fail "-o X --expected X must exit 1"
+grep -qF "is the trace (-o)" "$out/err" || fail "-o X --expected X: $(cat "$out/err")"
+$fakedrv show "$out/t.jsonl" >/dev/null || fail "the trace was replaced"
+
+# A write that fails part-way (here a 20 KB file-size limit) leaves the old trace
+# whole: synth writes a temporary file beside it and renames it over it.
+cp "$out/t.jsonl" "$out/good.jsonl"
+(ulimit -f 20; $fakedrv synth --machine $machine --driver 580.95.05 -o "$out/t.jsonl" 2>"$out/err")
+rc=$?
+[ $rc -eq 1 ] || fail "a failed write exited $rc: $(cat "$out/err")"
+grep -qF "cannot write $out/t.jsonl: File too large" "$out/err" || fail "no reason: $(cat "$out/err")"
+cmp -s "$out/good.jsonl" "$out/t.jsonl" || fail "the good trace was cut short"
+[ -z "$(ls "$out" | grep '^t\.jsonl\.')" ] || fail "temporary files left: $(ls "$out")"
 echo PASS

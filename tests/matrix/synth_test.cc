@@ -1,9 +1,14 @@
 // fakedrv synth in-process: machine descriptions, the per-release semantics of the
 // synthesized events (from the ABI layer), and the expected answer.
+#include <dirent.h>
+
 #include <cerrno>
+#include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -16,6 +21,9 @@ namespace nvprobe::fakedrv {
 namespace {
 
 using Json = nlohmann::ordered_json;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
 
 const abi::Registry& Reg() { return abi::Registry::Default(); }
 
@@ -285,6 +293,158 @@ TEST(SynthTest, GpuWithoutDriverIsOnlyOnPci) {
   ASSERT_EQ(fast["gpus"].size(), 8u);
   EXPECT_EQ(fast["gpus"][0]["source"], "files");
   EXPECT_TRUE(fast["gpus"][0]["minor"].is_null());
+}
+
+std::string TmpPath(const std::string& name) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return std::string(dir != nullptr ? dir : "/tmp") + "/" + name;
+}
+
+std::string WriteTmp(const std::string& name, const std::string& text) {
+  const std::string path = TmpPath(name);
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
+
+std::string LoadError(const std::string& path) {
+  StatusOr<Machine> m = LoadMachine(path);
+  return m.ok() ? "ok" : m.status().message();
+}
+
+// Issue 15: a directory threw std::ios_base::failure out of synth (exit 134); open
+// and JSON errors said neither why nor where.
+TEST(SynthTest, LoadErrorsNameTheFileAndWhy) {
+  const std::string dir = TmpPath("");
+  EXPECT_EQ(LoadError(dir), dir + ": cannot read: Is a directory");
+  EXPECT_EQ(LoadError("/nonexistent/m.json"), "/nonexistent/m.json: cannot open: No such file or directory");
+  const std::string bad = WriteTmp("bad.json", "{\"name\": \"x\",\n \"source\": \"y\",,\n}");
+  EXPECT_THAT(LoadError(bad), StartsWith(bad + ":2:16: not valid JSON: syntax error while parsing object key"));
+  const std::string utf8 = WriteTmp("utf8.json", "{\"name\": \"\xff\"}");
+  EXPECT_THAT(LoadError(utf8), StartsWith(utf8 + ":1:11: not valid JSON: "));
+  const std::string empty = WriteTmp("empty.json", "");
+  EXPECT_THAT(LoadError(empty), StartsWith(empty + ":1:1: not valid JSON: "));
+}
+
+// Issue 15: 1,000,000 nested '[' overflowed the stack (SIGSEGV). Refused before
+// parsing, as the trace loader does, with where; and the file's size is bounded.
+TEST(SynthTest, DeepOrLargeDescriptionsAreRefused) {
+  const std::string head = R"({"name":"x","source":"y","gpus":)";
+  const std::string deep = WriteTmp("deep.json", head + std::string(500000, '[') + std::string(500000, ']') + "}");
+  EXPECT_EQ(LoadError(deep), deep + ":1:" + std::to_string(head.size() + 63) + ": JSON nested deeper than 63 levels");
+  const std::string open = WriteTmp("open.json", head + std::string(30000, '['));
+  EXPECT_THAT(LoadError(open), HasSubstr("JSON nested deeper than 63 levels"));
+  // Brackets in strings do not count.
+  Json j = H100().json;
+  j["notes"] = std::string(1000, '[');
+  EXPECT_EQ(LoadError(WriteTmp("strings.json", j.dump())), "ok");
+  // 63 levels (a trace header holds the description one level down: 64) load.
+  auto nested = [&](int depth) {
+    Json n = Json::array();
+    for (int i = 2; i < depth; ++i) n = Json::array({n});
+    Json k = H100().json;
+    k["notes"] = n;
+    return k.dump();
+  };
+  EXPECT_EQ(LoadError(WriteTmp("d63.json", nested(63))), "ok");
+  EXPECT_THAT(LoadError(WriteTmp("d64.json", nested(64))), HasSubstr("nested deeper than 63 levels"));
+  const std::string big = WriteTmp("big.json", head + std::string(1000000, '[') + std::string(1000000, ']') + "}");
+  EXPECT_EQ(LoadError(big), big + ": larger than 1048576 bytes, the most a machine description may be");
+  EXPECT_EQ(LoadError("/dev/zero"), "/dev/zero: larger than 1048576 bytes, the most a machine description may be");
+}
+
+std::string GpuError(const std::function<void(Json&)>& change) {
+  Json j = H100().json;
+  change(j);
+  StatusOr<Machine> m = ParseMachine(j);
+  StatusOr<Machine> model = ParseMachine(j, MachineUse::kModel);
+  EXPECT_EQ(m.ok(), model.ok());
+  return m.ok() ? "ok" : m.status().message();
+}
+
+// Issue 15: all of these were accepted.
+TEST(SynthTest, DescriptionValuesNoDriverCouldHaveAreErrorsNamingTheKey) {
+  EXPECT_THAT(GpuError([](Json& j) { j["gpus"][0]["uuid"] = "GPU-1d8e5a3c00004000800000000000000a"; }),
+              HasSubstr("gpus[0].uuid: \"GPU-1d8e5a3c00004000800000000000000a\" is not "
+                        "GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"));
+  EXPECT_THAT(GpuError([](Json& j) { j["gpus"][0]["uuid"] = "GPU-1d8e5a3c-0000-4000-8000-00000000000z"; }),
+              HasSubstr("gpus[0].uuid: \"GPU-1d8e5a3c-0000-4000-8000-00000000000z\" has a non-hex digit"));
+  EXPECT_THAT(GpuError([](Json& j) { j["gpus"][0]["uuid"] = "GPU-1D8E5A3C-0000-4000-8000-000000000001"; }),
+              HasSubstr("gpus[0].uuid: \"GPU-1D8E5A3C-0000-4000-8000-000000000001\" has an upper-case digit"));
+  EXPECT_THAT(GpuError([](Json& j) { j["gpus"][3]["uuid"] = j["gpus"][1]["uuid"]; }),
+              HasSubstr("gpus[3].uuid: \"" + H100().gpus[1].uuid + "\" is gpus[1]'s too"));
+  EXPECT_EQ(GpuError([](Json& j) { j["gpus"][0]["bogus_key"] = 1; }), "gpus[0].bogus_key: unknown key");
+  EXPECT_EQ(GpuError([](Json& j) { j["faults"] = {{"gpu_open_errno", {{"9", "EACCES"}}}}; }),
+            "faults.gpu_open_errno.9: no GPU has minor 9");
+  EXPECT_EQ(GpuError([](Json& j) { j["faults"] = {{"gpu_open_errno", {{"7", "EACCES"}}}}; }), "ok");
+  EXPECT_THAT(GpuError([](Json& j) { j["gpus"][0]["class"] = "0x020000"; }),
+              HasSubstr("gpus[0].class: 0x020000 is not a display controller"));
+  EXPECT_EQ(GpuError([](Json& j) { j["gpus"][0]["class"] = "0x030000"; }), "ok");
+  EXPECT_THAT(GpuError([](Json& j) { j["gpus"][1]["name"] = "NVIDIA\nH100"; }),
+              HasSubstr("gpus[1].name: byte 10 is not printable ASCII"));
+  EXPECT_THAT(GpuError([](Json& j) { j["gpus"][1]["name"] = "NVIDIA H100\x7f"; }),
+              HasSubstr("gpus[1].name: byte 127 is not printable ASCII"));
+  EXPECT_THAT(GpuError([](Json& j) { j["gpus"][1]["name"] = "NVIDIA H100, 80GB"; }),
+              HasSubstr("gpus[1].name: \"NVIDIA H100, 80GB\" has a comma"));
+  EXPECT_THAT(GpuError([](Json& j) { j["gpus"][0]["name"] = std::string(5000, 'x'); }),
+              StartsWith("gpus[0].name: longer than 63 bytes"));
+  EXPECT_EQ(GpuError([](Json& j) { j["gpus"][0]["name"] = std::string(63, 'x'); }), "ok");
+}
+
+// Issue 15: "constant NV_ERR_BOGUS does not exist", without the key.
+TEST(SynthTest, UnknownStatusNamesTheKey) {
+  Machine m = H100();
+  m.faults.control_status["NV2080_CTRL_CMD_GPU_GET_INFO"] = "NV_ERR_BOGUS";
+  StatusOr<Trace> t = SynthesizeTrace(Reg(), m, "580.95.05");
+  ASSERT_FALSE(t.ok());
+  EXPECT_THAT(t.status().message(),
+              StartsWith("faults.control_status.NV2080_CTRL_CMD_GPU_GET_INFO: NV_ERR_BOGUS is not a status "
+                         "of release 580.95.05"));
+  m = H100();
+  m.faults.alloc_status["NV01_DEVICE_0"] = "NV_ERR_NOPE";
+  t = SynthesizeTrace(Reg(), m, "535.43.02");
+  ASSERT_FALSE(t.ok());
+  EXPECT_THAT(t.status().message(),
+              StartsWith("faults.alloc_status.NV01_DEVICE_0: NV_ERR_NOPE is not a status of release 535.43.02"));
+}
+
+// Issue 15: synth said "using 580.94.18" while refusing 580.95.5 (580.95.05).
+TEST(SynthTest, ReleaseWrittenDifferentlyIsRefusedSayingHowNvidiaWritesIt) {
+  StatusOr<Trace> t = SynthesizeTrace(Reg(), H100(), "580.95.5");
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().message(), "--driver 580.95.5 is not a known release as written; NVIDIA writes it 580.95.05");
+  t = SynthesizeTrace(Reg(), H100(), "580.95.99");
+  ASSERT_FALSE(t.ok());
+  EXPECT_THAT(t.status().message(), Not(HasSubstr("using")));
+}
+
+// Issue 15: the descriptions named a path of the machine they were written on
+// (/work/shared/data/pci.ids); they cite the data's name and date. Every one loads.
+TEST(SynthTest, CorpusDescriptionsLoadAndCiteDataNotPaths) {
+  DIR* d = opendir("traces/machines");
+  ASSERT_NE(d, nullptr);
+  int n = 0;
+  // An absolute path under a directory of someone's machine (not the driver's
+  // /dev, /proc and /sys paths, which descriptions do name).
+  auto host_path = [](const std::string& text) {
+    for (const char* dir : {"work", "home", "root", "tmp", "mnt", "media", "opt", "srv", "Users", "var"}) {
+      const std::string path = "/" + std::string(dir) + "/";
+      for (size_t at = text.find(path); at != std::string::npos; at = text.find(path, at + 1)) {
+        if (at == 0 || text[at - 1] == ' ' || text[at - 1] == '(') return true;
+      }
+    }
+    return false;
+  };
+  while (dirent* e = readdir(d)) {
+    const std::string name = e->d_name;
+    if (name.size() < 6 || name.substr(name.size() - 5) != ".json") continue;
+    ++n;
+    StatusOr<Machine> m = LoadMachine("traces/machines/" + name);
+    ASSERT_TRUE(m.ok()) << m.status().message();
+    EXPECT_FALSE(host_path(m->source)) << name << ": " << m->source;
+    EXPECT_THAT(m->source, Not(HasSubstr("/pci.ids"))) << name;
+  }
+  closedir(d);
+  EXPECT_GE(n, 30);
 }
 
 TEST(SynthTest, CudaLevelFromTheTable) {
