@@ -250,8 +250,11 @@ int RunModelCommand(const abi::Registry& registry, const std::string& machine_pa
   std::ofstream log_file;
   if (!OpenLog(log_path, log_file, err)) return kExitError;
   std::ostream& diag = log_path.empty() ? err : log_file;
-  const Trace files = model::MachineFilesOf(*machine, *abi, driver);
-  model::MachineModel responder(*machine, *abi, driver, diag);
+  // The driver reports its version as NVIDIA writes it (580.95.5 asked: 580.95.05);
+  // an unknown release is modelled with the nearest one's ABI but keeps its name.
+  const std::string reported = res->written_differently ? res->release.ToString() : driver;
+  const Trace files = model::MachineFilesOf(*machine, *abi, reported);
+  model::MachineModel responder(*machine, *abi, reported, diag);
   responder.set_verbose(options.verbose);
   return Serve(files, responder, options, diag, argv, err);
 }
