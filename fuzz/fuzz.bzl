@@ -12,7 +12,8 @@ For a target NAME (sources defining LLVMFuzzerTestOneInput):
 
 load("@rules_cc//cc:defs.bzl", "cc_binary", "cc_library", "cc_test")
 
-def nvprobe_fuzzer(name, srcs, deps, seeds = [], seconds = 8, runs = 100000, max_len = 0):
+def nvprobe_fuzzer(name, srcs, deps, seeds = [], seconds = 8, runs = 100000, max_len = 0,
+                   min_runs = 200):
     """Defines NAME_fuzzer and NAME_fuzz_test (see the file comment).
 
     Args:
@@ -23,6 +24,8 @@ def nvprobe_fuzzer(name, srcs, deps, seeds = [], seconds = 8, runs = 100000, max
         fuzz/corpus/NAME).
       seconds: the smoke test's wall-time cap (NVPROBE_FUZZ_SECONDS overrides).
       runs: the smoke test's cap on mutated inputs (NVPROBE_FUZZ_RUNS overrides).
+      min_runs: the smoke test's floor of mutations (-min_runs): the time cap is
+        checked only after it, and a cap of runs below it fails the test.
       max_len: if not 0, the smoke test's -max_len: longer mutants are cut, and
         longer seeds run once but are not mutated.
     """
@@ -65,6 +68,9 @@ def nvprobe_fuzzer(name, srcs, deps, seeds = [], seconds = 8, runs = 100000, max
         args = [
             "-max_total_time=%d" % seconds,
             "-runs=%d" % runs,
+            "-min_runs=%d" % min_runs,
+            # Every seed label and the regressions give at least one file each.
+            "-min_inputs=%d" % len(inputs),
         ] + (["-max_len=%d" % max_len] if max_len else []) +
                ["$(rootpaths %s)" % s for s in inputs],
     )

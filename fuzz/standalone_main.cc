@@ -7,9 +7,15 @@
 // there is one: the same command line works for both.
 //
 //   TARGET [-runs=N] [-max_total_time=S] [-seed=N] [-max_len=N] [-timeout=S]
-//          [-artifact_prefix=DIR/] FILE_OR_DIR...
+//          [-artifact_prefix=DIR/] [-min_inputs=N] [-min_runs=N] FILE_OR_DIR...
 //
-// -runs caps the mutated inputs (the seeds always all run). Inputs longer than an
+// -runs caps the mutated inputs (the seeds always all run).
+// -min_inputs and -min_runs (ours, not libFuzzer's) are floors: the run fails when
+// fewer seed/regression inputs were read (default 1; a directory named on the command
+// line with no file in it is an error too) or when -runs is below -min_runs (default
+// 0); the time cap is only checked once -min_runs mutations ran, so a slow machine
+// (ASan, a loaded CI box) runs fewer mutations but never none. The smoke tests set
+// both (fuzz.bzl), so a smoke run that read nothing or mutated nothing fails. Inputs longer than an
 // explicit -max_len run once, whole, but are not mutated: a regression input made
 // big on purpose (a 64 KiB line) would otherwise slow every mutant down.
 // NVPROBE_FUZZ_RUNS and
@@ -49,6 +55,8 @@ struct Options {
   size_t max_len = 0;  // 0: the largest seed plus 1 KiB (at least 4 KiB)
   unsigned timeout = 30;
   std::string artifact_prefix = "./";
+  uint64_t min_inputs = 1;
+  uint64_t min_runs = 0;
   std::vector<std::string> paths;
 };
 
@@ -146,6 +154,10 @@ std::optional<Options> ParseArgs(int argc, char** argv) {
       o.max_len = std::strtoull(v.c_str(), &end, 10);
     } else if (ParseFlag(a, "timeout", v)) {
       o.timeout = static_cast<unsigned>(std::strtoul(v.c_str(), &end, 10));
+    } else if (ParseFlag(a, "min_inputs", v)) {
+      o.min_inputs = std::strtoull(v.c_str(), &end, 10);
+    } else if (ParseFlag(a, "min_runs", v)) {
+      o.min_runs = std::strtoull(v.c_str(), &end, 10);
     } else if (ParseFlag(a, "artifact_prefix", v)) {
       o.artifact_prefix = v;
       end = v.data() + v.size();
@@ -180,6 +192,11 @@ bool ReadInputs(const std::string& path, std::vector<Input>& out) {
     for (const fs::directory_entry& e : fs::recursive_directory_iterator(path, ec))
       if (e.is_regular_file()) files.push_back(e.path().string());
     std::sort(files.begin(), files.end());
+    if (files.empty()) {
+      std::fprintf(stderr, "standalone fuzz driver: %s: no input files in this directory\n",
+                   path.c_str());
+      return false;
+    }
   } else {
     files.push_back(path);
   }
@@ -211,6 +228,21 @@ int Main(int argc, char** argv) {
   std::vector<Input> inputs;
   for (const std::string& p : o->paths)
     if (!ReadInputs(p, inputs)) return 1;
+  if (inputs.size() < o->min_inputs) {
+    std::fprintf(stderr,
+                 "standalone fuzz driver: FAILED: %zu seed/regression inputs, below the floor of "
+                 "%llu (-min_inputs)\n",
+                 inputs.size(), static_cast<unsigned long long>(o->min_inputs));
+    return 1;
+  }
+  if (o->runs < o->min_runs) {
+    std::fprintf(stderr,
+                 "standalone fuzz driver: FAILED: a cap of %llu mutations (-runs or "
+                 "NVPROBE_FUZZ_RUNS) is below the floor of %llu (-min_runs)\n",
+                 static_cast<unsigned long long>(o->runs),
+                 static_cast<unsigned long long>(o->min_runs));
+    return 1;
+  }
   if (LLVMFuzzerInitialize != nullptr) LLVMFuzzerInitialize(&argc, &argv);
   InstallHandlers();
 
@@ -230,7 +262,8 @@ int Main(int argc, char** argv) {
     if (o->max_len == 0 || in.bytes.size() <= max_len) pool.push_back(in.bytes);
   Mutator mutator(o->seed, std::move(pool), max_len);
   uint64_t mutations = 0;
-  while (mutations < o->runs && elapsed() < o->max_total_time) {
+  // The time cap counts only once the floor is reached.
+  while (mutations < o->runs && (mutations < o->min_runs || elapsed() < o->max_total_time)) {
     RunOne(mutator.Next(), o->timeout);
     ++mutations;
   }
@@ -238,11 +271,18 @@ int Main(int argc, char** argv) {
   const char* name = std::strrchr(argv[0], '/');
   std::printf(
       "%s: %zu seed/regression inputs in %.2f s, then %llu mutations (seed %llu, max_len %zu) "
-      "in %.2f s: %.0f inputs/s\n",
+      "in %.2f s: %.0f inputs/s (floors: %llu inputs, %llu mutations)\n",
       name ? name + 1 : argv[0], inputs.size(), seeds_time,
       static_cast<unsigned long long>(mutations), static_cast<unsigned long long>(o->seed),
       max_len, total - seeds_time,
-      total > 0 ? static_cast<double>(inputs.size() + mutations) / total : 0.0);
+      total > 0 ? static_cast<double>(inputs.size() + mutations) / total : 0.0,
+      static_cast<unsigned long long>(o->min_inputs), static_cast<unsigned long long>(o->min_runs));
+  if (mutations < o->min_runs) {  // cannot happen with the loop above; kept as the contract
+    std::fprintf(stderr, "standalone fuzz driver: FAILED: %llu mutations, below the floor of %llu\n",
+                 static_cast<unsigned long long>(mutations),
+                 static_cast<unsigned long long>(o->min_runs));
+    return 1;
+  }
   return 0;
 }
 

@@ -41,7 +41,16 @@ def synth_corpus(name, corpus):
         name = name + "_fresh_test",
         size = "small",
         srcs = ["check_fresh.sh"],
+        args = ["%d" % len(generated)],
         data = generated + committed,
+    )
+    # check_fresh.sh itself fails when it compared no file or not the corpus's count.
+    native.sh_test(
+        name = "check_fresh_test",
+        size = "small",
+        srcs = ["check_fresh_test.sh"],
+        args = ["$(rootpath check_fresh.sh)"],
+        data = ["check_fresh.sh"],
     )
     native.sh_binary(
         name = "update",
