@@ -2,7 +2,8 @@
 // answer nvprobe must give on it. The trace answers every request nvprobe makes
 // (both version-query forms, card info, the full path, the files) with the release's
 // semantics from the ABI layer; the expected answer comes from the description and
-// the CUDA table alone, never from running the probe.
+// the CUDA level each release reports (traces/cuda_levels.tsv) alone, never from
+// running the probe or from its tables.
 #ifndef NVPROBE_FAKE_DRIVER_SYNTH_H_
 #define NVPROBE_FAKE_DRIVER_SYNTH_H_
 
@@ -52,7 +53,9 @@ StatusOr<Trace> SynthesizeTrace(const abi::Registry& registry, const Machine& ma
 StatusOr<nlohmann::ordered_json> ExpectedAnswer(const abi::Registry& registry,
                                                 const Machine& machine, const std::string& driver);
 
-// The CUDA driver API level of a release, from probe/data/cuda_driver_table.tsv.
+// The CUDA level nvidia-smi reports for a release, from traces/cuda_levels.tsv (its
+// own source, not nvprobe's probe/data table); "" for a release without a row, which
+// ExpectedAnswer refuses.
 std::string CudaLevelOf(const std::string& driver);
 
 // `fakedrv synth --machine M --driver V -o T [--expected E]`: 0 ok, 1 bad input.

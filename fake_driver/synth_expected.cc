@@ -1,5 +1,6 @@
 // The expected half of `fakedrv synth`: what nvprobe must answer on a machine, in
-// fast, --details and --full mode, derived from the description (and the CUDA table) alone,
+// fast, --details and --full mode, derived from the description (and the CUDA level each
+// release reports, traces/cuda_levels.tsv, never nvprobe's own table) alone,
 // following the documented behaviour in probe/README.md: sources in order, the GPU
 // list of the first source that has one, gaps filled by the later ones.
 #include <cerrno>
@@ -17,12 +18,15 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-struct CudaRow {
+// traces/cuda_levels.tsv: the CUDA level nvidia-smi reports per release, with its
+// citation there; independent of probe/data/cuda_driver_table.tsv, so a wrong row in
+// nvprobe's table fails the matrix.
+struct CudaLevelRow {
+  const char* release;
   const char* cuda;
-  const char* min_driver;
 };
-constexpr CudaRow kCudaRows[] = {
-#include "probe/data/cuda_table_data.inc"
+constexpr CudaLevelRow kCudaLevels[] = {
+#include "traces/cuda_levels_data.inc"
 };
 
 std::string Hex(uint64_t v, int digits) {
@@ -31,8 +35,19 @@ std::string Hex(uint64_t v, int digits) {
   return buf;
 }
 
-Json Source(const char* name, bool ok, bool skipped = false) {
-  return Json{{"source", name}, {"ok", ok}, {"skipped", skipped}};
+// A source's entry in sources_tried: ok and skipped exactly; found and error as far
+// as the description decides them ("found_has"/"error_has": a string containing that
+// text, "" for any; null where nvprobe prints none). check_answer compares them.
+Json Source(const char* name, bool ok, bool skipped = false, const std::string& has = "") {
+  Json j{{"source", name}, {"ok", ok}, {"skipped", skipped}};
+  if (ok) {
+    j["found_has"] = has;
+  } else {
+    // The full path that queried no GPU still says so ("0 of N GPU(s) queried").
+    if (std::string(name) != "ioctl-full") j["found"] = nullptr;
+    j["error_has"] = skipped ? "skipped: the driver already answered" : has;
+  }
+  return j;
 }
 
 // What a failed request leaves in nvprobe's message: the RM status's name, or the
@@ -102,7 +117,9 @@ Json Mode(const Machine& m, const std::string& driver, const abi::Abi& abi, Prob
   size_t full_done = 0;
   for (const MachineGpu& g : visible) full_done += full_ok(g);
 
-  sources.push_back(Source("ioctl", version_ok));
+  sources.push_back(Source("ioctl", version_ok, false,
+                            version_ok ? "driver " + driver
+                            : !m.HasKernelDriver() || f.ctl_open_errno ? "/dev/nvidiactl" : ""));
   if (full && cards && !visible.empty()) sources.push_back(Source("ioctl-full", full_done > 0));
   // The GPU files are read in --details and --full, and whenever the driver listed
   // no GPU; the fast path otherwise reads only the version files.
@@ -111,7 +128,7 @@ Json Mode(const Machine& m, const std::string& driver, const abi::Abi& abi, Prob
   sources.push_back(Source("files", files_versions || files_gpus));
   // nvidia-smi runs only when no source found the driver version; there is none on
   // the fake machine (the tests give nvprobe an empty PATH), so it fails.
-  sources.push_back(Source("nvidia-smi", false, version.has_value()));
+  sources.push_back(Source("nvidia-smi", false, version.has_value(), "no nvidia-smi in PATH"));
 
   Json gpus = Json::array();
   if (cards || files_gpus) {
@@ -219,15 +236,25 @@ Json Mode(const Machine& m, const std::string& driver, const abi::Abi& abi, Prob
 std::string CudaLevelOf(const std::string& driver) {
   StatusOr<abi::DriverVersion> v = abi::DriverVersion::Parse(driver);
   if (!v.ok()) return "";
-  for (const CudaRow& row : kCudaRows) {  // newest first
-    StatusOr<abi::DriverVersion> min = abi::DriverVersion::Parse(row.min_driver);
-    if (min.ok() && *v >= *min) return row.cuda;
+  for (const CudaLevelRow& row : kCudaLevels) {  // the release itself, exactly
+    StatusOr<abi::DriverVersion> r = abi::DriverVersion::Parse(row.release);
+    if (r.ok() && *v == *r) return row.cuda;
   }
   return "";
 }
 
+// Every version the expected answer names has its row in traces/cuda_levels.tsv.
+Status CheckCudaLevels(const Machine& m, const std::string& driver) {
+  for (const std::string& v : {driver, m.faults.files_version.value_or(driver)})
+    if (CudaLevelOf(v).empty())
+      return InvalidArgumentError("traces/cuda_levels.tsv has no row for " + v +
+                                  ": state the CUDA level nvidia-smi reports for it, with its citation");
+  return OkStatus();
+}
+
 StatusOr<Json> ExpectedAnswer(const abi::Registry& registry, const Machine& machine,
                               const std::string& driver) {
+  if (Status s = CheckCudaLevels(machine, driver); !s.ok()) return s;
   StatusOr<abi::Resolution> res = registry.Resolve(driver);
   if (!res.ok()) return res.status();
   StatusOr<std::shared_ptr<const abi::Abi>> abi = registry.AbiOf(res->release);
@@ -237,7 +264,7 @@ StatusOr<Json> ExpectedAnswer(const abi::Registry& registry, const Machine& mach
   j["machine"] = machine.name;
   j["driver"] = driver;
   j["derived_from"] =
-      "the machine description and probe/data/cuda_driver_table.tsv (fakedrv synth), not a probe run";
+      "the machine description and traces/cuda_levels.tsv (fakedrv synth), not a probe run";
   j["modes"] = {{"fast", Mode(machine, driver, **abi, ProbeMode::kFast)},
                 {"details", Mode(machine, driver, **abi, ProbeMode::kDetails)},
                 {"full", Mode(machine, driver, **abi, ProbeMode::kFull)}};

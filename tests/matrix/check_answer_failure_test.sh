@@ -22,4 +22,42 @@ grep -q 'fakedrv: served' "$out/cell.txt" && fail "served lines belong in the ex
 # The matching answer passes.
 tests/matrix/check_answer fake_driver/fakedrv probe/nvprobe $trace \
   traces/580.95.05/hgx-h100-8x.expected.json full >"$out/cell.txt" 2>&1 || fail "the true answer failed"
+
+# Each further check fails on a planted wrong answer (python3 edits the JSON).
+plant() {  # plant NAME TRACE_BASE MODE PYTHON: the edited answer must fail
+  python3 -c "import json,sys; j=json.load(open(sys.argv[1])); m=j['modes']['$3']; $4; json.dump(j,open(sys.argv[2],'w'))" \
+    "traces/$2.expected.json" "$out/$1.expected.json" || fail "$1: could not plant"
+  tests/matrix/check_answer fake_driver/fakedrv probe/nvprobe "traces/$2.trace.jsonl" "$out/$1.expected.json" $3 \
+    >"$out/cell.txt" 2>&1
+  rc=$?
+  [ $rc -eq 1 ] || fail "$1: check_answer exited $rc, not 1"
+}
+l4=580.95.05/fault-upgraded-not-reloaded-l4
+# sources_tried[].error and .found are compared.
+plant source_error 580.95.05/no-driver fast "m['sources'][2]['error_has']='nvidia-smi timed out'"
+grep -q 'sources_tried\[2\].error: expected a string containing "nvidia-smi timed out"' "$out/cell.txt" || fail "no source error difference"
+plant source_found 580.95.05/hgx-h100-8x fast "m['sources'][0]['found_has']='driver 580.95.06'"
+grep -q 'sources_tried\[0\].found: expected a string containing "driver 580.95.06"' "$out/cell.txt" || fail "no source found difference"
+plant source_found_null 580.95.05/no-driver fast "m['sources'][0].pop('error_has'); m['sources'][0]['error']=None"
+grep -q 'sources_tried\[0\].error: expected null, got "open /dev/nvidiactl' "$out/cell.txt" || fail "no source null difference"
+# A key nvprobe prints that the expected answer lacks is a difference, unless free.
+plant extra_gpu_key 580.95.05/hgx-h100-8x fast "[g.pop('chip') for g in m['gpus']]"
+grep -q 'gpus\[0\].chip: printed, but the expected answer lacks it' "$out/cell.txt" || fail "no extra-key difference"
+plant extra_driver_key 580.95.05/hgx-h100-8x fast "m['driver'].pop('abi_release')"
+grep -q 'driver.abi_release: printed, but the expected answer lacks it' "$out/cell.txt" || fail "no extra driver key difference"
+python3 -c "import json,sys; j=json.load(open(sys.argv[1])); m=j['modes']['fast']; [g.pop('chip') for g in m['gpus']]; m['free_keys']=['chip']; json.dump(j,open(sys.argv[2],'w'))" \
+  traces/580.95.05/hgx-h100-8x.expected.json "$out/free.expected.json"
+tests/matrix/check_answer fake_driver/fakedrv probe/nvprobe $trace "$out/free.expected.json" fast \
+  >"$out/cell.txt" 2>&1 || fail "a key listed in free_keys failed"
+# Warnings match one to one: two expected warnings cannot both take the same one.
+plant warnings_one_to_one $l4 full "m['warnings']=['/proc/driver/nvidia/version says', '/proc/driver/nvidia/version says']"
+grep -q 'warnings: no warning of its own contains "/proc/driver/nvidia/version says"' "$out/cell.txt" || fail "no one-to-one difference"
+grep -q 'warnings: unexpected "/sys/module/nvidia/version says' "$out/cell.txt" || fail "the left-over warning is not named"
+plant warnings_left_over $l4 full "m['warnings']=m['warnings'][:1]"
+grep -q 'warnings: unexpected "/proc/driver/nvidia/version says' "$out/cell.txt" || fail "no left-over difference"
+# Overlapping substrings that can each take a warning of their own still pass.
+python3 -c "import json,sys; j=json.load(open(sys.argv[1])); m=j['modes']['full']; m['warnings']=['version says', '/sys/module/nvidia/version says']; json.dump(j,open(sys.argv[2],'w'))" \
+  traces/$l4.expected.json "$out/overlap.expected.json"
+tests/matrix/check_answer fake_driver/fakedrv probe/nvprobe traces/$l4.trace.jsonl "$out/overlap.expected.json" full \
+  >"$out/cell.txt" 2>&1 || fail "a one-to-one assignment was missed"
 echo PASS

@@ -253,7 +253,7 @@ TEST(SynthTest, RootClientRefusalEndsTheFullPath) {
   ASSERT_EQ(Events(t, "NV_ESC_RM_ALLOC").size(), 1u);
   EXPECT_TRUE(Events(t, "NV_ESC_RM_CONTROL").empty());
   Json full = ExpectedAnswer(Reg(), m, "580.95.05").value()["modes"]["full"];
-  EXPECT_EQ(full["sources"][1], (Json{{"source", "ioctl-full"}, {"ok", false}, {"skipped", false}}));
+  EXPECT_EQ(full["sources"][1], (Json{{"source", "ioctl-full"}, {"ok", false}, {"skipped", false}, {"error_has", ""}}));
   EXPECT_EQ(full["gpus"][0]["source"], "ioctl");
 }
 
@@ -453,6 +453,43 @@ TEST(SynthTest, CudaLevelFromTheTable) {
   EXPECT_EQ(CudaLevelOf("535.54.03"), "12.2");
   EXPECT_EQ(CudaLevelOf("580.95.05"), "13.0");
   EXPECT_EQ(CudaLevelOf("595.45.04"), "13.2");
+}
+
+// The expected CUDA level is stated per release in traces/cuda_levels.tsv, not
+// computed from nvprobe's own table: a release without its row there has no level,
+// even one that probe/data/cuda_driver_table.tsv would place (535.86.05: 12.2), and
+// synth refuses to write an expected answer for it.
+TEST(SynthTest, CudaLevelIsStatedPerReleaseNotFromTheProbeTable) {
+  EXPECT_EQ(CudaLevelOf("535.86.05"), "");
+  EXPECT_EQ(CudaLevelOf("999.1"), "");
+  StatusOr<Json> e = ExpectedAnswer(Reg(), H100(), "535.86.05");
+  ASSERT_FALSE(e.ok());
+  EXPECT_THAT(e.status().message(), HasSubstr("traces/cuda_levels.tsv has no row for 535.86.05"));
+  // Every row carries its citation.
+  std::ifstream in("traces/cuda_levels.tsv");
+  ASSERT_TRUE(in) << "traces/cuda_levels.tsv";
+  std::string line;
+  int rows = 0;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    ++rows;
+    std::istringstream fields(line);
+    std::string release, cuda, citation;
+    std::getline(fields, release, '\t');
+    std::getline(fields, cuda, '\t');
+    std::getline(fields, citation);
+    EXPECT_EQ(CudaLevelOf(release), cuda) << line;
+    EXPECT_THAT(citation, HasSubstr("Table 3")) << line;
+  }
+  EXPECT_GE(rows, 50);
+}
+
+TEST(SynthTest, FilesVersionNeedsItsCudaRow) {
+  Machine m = H100();
+  m.faults.files_version = "535.86.05";
+  StatusOr<Json> e = ExpectedAnswer(Reg(), m, "580.95.05");
+  ASSERT_FALSE(e.ok());
+  EXPECT_THAT(e.status().message(), HasSubstr("no row for 535.86.05"));
 }
 
 TEST(SynthTest, ExpectedAnswerPerMode) {
