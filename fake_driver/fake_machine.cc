@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <linux/fs.h>
 #include <linux/openat2.h>
 #include <signal.h>
 #include <sys/file.h>
@@ -14,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <vector>
 
@@ -92,6 +94,15 @@ std::set<unsigned> NvidiaMajors() {
 }
 
 constexpr std::string_view kDirPrefix = "fakedrv-machine-";
+// A machine directory is made under this name, locked, and only then renamed to
+// kDirPrefix: a directory with that name is always locked while its supervisor
+// lives, so another run's clean-up cannot take it in the instant between mkdtemp
+// and flock (seen with several test shards sharing /tmp from pid namespaces
+// where each other's pids look dead).
+constexpr std::string_view kNewDirPrefix = "fakedrv-new-";
+// A kNewDirPrefix directory of a dead supervisor (killed before the rename) is
+// removed once it is this old: younger, it may be one being made right now.
+constexpr time_t kNewDirGraceSeconds = 60;
 
 // Removes a tree without following any symlink in it.
 void RemoveTree(const std::string& path) {
@@ -101,10 +112,10 @@ void RemoveTree(const std::string& path) {
       FTW_DEPTH | FTW_PHYS);
 }
 
-// The supervisor's pid in "fakedrv-machine-<pid>-XXXXXX", or 0.
-pid_t OwnerPid(std::string_view name) {
-  if (name.substr(0, kDirPrefix.size()) != kDirPrefix) return 0;
-  name.remove_prefix(kDirPrefix.size());
+// The supervisor's pid in "<prefix><pid>-XXXXXX", or 0.
+pid_t OwnerPid(std::string_view name, std::string_view prefix) {
+  if (name.substr(0, prefix.size()) != prefix) return 0;
+  name.remove_prefix(prefix.size());
   const size_t dash = name.find('-');
   if (dash == 0 || dash == std::string_view::npos || dash > 9 || name.size() - dash - 1 != 6) return 0;
   pid_t pid = 0;
@@ -122,7 +133,8 @@ int FakeMachine::RemoveStale(const std::string& parent_dir) {
   if (d == nullptr) return 0;
   int removed = 0;
   while (const dirent* e = readdir(d)) {
-    const pid_t pid = OwnerPid(e->d_name);
+    const pid_t made = OwnerPid(e->d_name, kNewDirPrefix);
+    const pid_t pid = made > 0 ? made : OwnerPid(e->d_name, kDirPrefix);
     if (pid <= 0 || pid == getpid()) continue;
     // Alive (or someone else's process, EPERM): not stale.
     if (kill(pid, 0) == 0 || errno != ESRCH) continue;
@@ -131,6 +143,7 @@ int FakeMachine::RemoveStale(const std::string& parent_dir) {
         st.st_uid != geteuid()) {
       continue;
     }
+    if (made > 0 && time(nullptr) - st.st_mtime < kNewDirGraceSeconds) continue;
     // A supervisor whose pid we cannot see (another pid namespace sharing TMPDIR)
     // still holds its lock.
     const int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -148,16 +161,27 @@ int FakeMachine::RemoveStale(const std::string& parent_dir) {
 StatusOr<std::unique_ptr<FakeMachine>> FakeMachine::Create(const Trace& trace,
                                                            const std::string& parent_dir) {
   RemoveStale(parent_dir);
-  std::string tmpl =
-      parent_dir + "/" + std::string(kDirPrefix) + std::to_string(getpid()) + "-XXXXXX";
-  if (mkdtemp(tmpl.data()) == nullptr) {
+  const std::string pid = std::to_string(getpid());
+  std::string made = parent_dir + "/" + std::string(kNewDirPrefix) + pid + "-XXXXXX";
+  if (mkdtemp(made.data()) == nullptr) {
     return InternalError("mkdtemp in " + parent_dir + ": " + std::strerror(errno));
   }
-  std::unique_ptr<FakeMachine> m(new FakeMachine(trace, tmpl));
-  m->lock_fd_ = open(tmpl.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (m->lock_fd_ < 0 || flock(m->lock_fd_, LOCK_EX | LOCK_NB) != 0) {
-    return InternalError("lock " + tmpl + ": " + std::strerror(errno));
+  const int lock_fd = open(made.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    const std::string why = std::strerror(errno);
+    if (lock_fd >= 0) close(lock_fd);
+    rmdir(made.c_str());
+    return InternalError("lock " + made + ": " + why);
   }
+  const std::string tmpl = parent_dir + "/" + std::string(kDirPrefix) + pid + "-" + made.substr(made.size() - 6);
+  if (syscall(SYS_renameat2, AT_FDCWD, made.c_str(), AT_FDCWD, tmpl.c_str(), RENAME_NOREPLACE) != 0) {
+    const std::string why = std::strerror(errno);
+    close(lock_fd);
+    rmdir(made.c_str());
+    return InternalError("rename " + made + " to " + tmpl + ": " + why);
+  }
+  std::unique_ptr<FakeMachine> m(new FakeMachine(trace, tmpl));
+  m->lock_fd_ = lock_fd;
   m->root_fd_ = open(tmpl.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (m->root_fd_ < 0) return InternalError("open " + tmpl + ": " + std::strerror(errno));
   NVPROBE_RETURN_IF_ERROR(m->Materialize());

@@ -338,6 +338,29 @@ TEST(FakedrvRunTest, StaleDirectoriesOnlyOfDeadSupervisorsAreRemoved) {
   RunCmd({"/bin/rm", "-rf", work});
 }
 
+// A machine directory is made as fakedrv-new-<pid>-*, locked, then renamed: the
+// clean-up never sees an unlocked machine directory of a live supervisor (test
+// shards in pid namespaces of their own, sharing /tmp, took each other's in the
+// instant between mkdtemp and flock). A fakedrv-new-* of a dead supervisor is only
+// removed once it is a minute old.
+TEST(FakedrvRunTest, DirectoriesBeingMadeAreLeftAloneUntilOld) {
+  const std::string work = FreshDir("making");
+  pid_t dead = fork();
+  if (dead == 0) _exit(0);
+  waitpid(dead, nullptr, 0);
+  const std::string young = work + "/fakedrv-new-" + std::to_string(dead) + "-aaaaaa";
+  const std::string old = work + "/fakedrv-new-" + std::to_string(dead) + "-bbbbbb";
+  for (const std::string& d : {young, old}) ASSERT_EQ(mkdir(d.c_str(), 0700), 0) << d;
+  const timespec long_ago[2] = {{time(nullptr) - 3600, 0}, {time(nullptr) - 3600, 0}};
+  ASSERT_EQ(utimensat(AT_FDCWD, old.c_str(), long_ago, 0), 0);
+  Result r = RunCmd({"/usr/bin/env", "TMPDIR=" + work, kFakedrv, "run", "--trace", kTrace, "--", "/bin/true"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(access(young.c_str(), F_OK), 0) << "a directory being made was removed";
+  EXPECT_NE(access(old.c_str(), F_OK), 0) << "a dead supervisor's old directory stays";
+  EXPECT_THAT(Ls(work), Not(HasSubstr("fakedrv-machine-"))) << "the run left its machine";
+  RunCmd({"/bin/rm", "-rf", work});
+}
+
 // `fakedrv run --verbose ... 2>&1 | head -1`: the first diagnostic to the closed
 // pipe killed fakedrv (SIGPIPE), the command's later calls got ENOSYS and the fake
 // machine stayed. Diagnostics are now dropped, and the command is served to the end.
