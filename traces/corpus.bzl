@@ -225,4 +225,5 @@ CORPUS = {
     "fault-rm-ioctls-eio-t4": _FAULT_RELEASES,
     "fault-files-damaged-a10g": _FAULT_RELEASES,
     "gpu-without-driver-a100": _FAULT_RELEASES,
+    "fault-ctl-eacces-no-files": _FAULT_RELEASES,
 }
