@@ -57,7 +57,8 @@ std::string Failure(const MachineFaults& f, const std::string& escape, const std
 }
 
 // nvprobe's modes: the fast path, --details (the GPU files too), --full.
-enum class ProbeMode { kFast, kDetails, kFull };
+// kEnv: the fast path with NVPROBE_DRIVER_VERSION set to the release itself.
+enum class ProbeMode { kFast, kDetails, kFull, kEnv };
 
 Json Mode(const Machine& m, const std::string& driver, const abi::Abi& abi, ProbeMode mode) {
   using FileState = MachineFaults::FileState;
@@ -88,7 +89,11 @@ Json Mode(const Machine& m, const std::string& driver, const abi::Abi& abi, Prob
   // Driver version: ioctl > files.
   std::optional<std::string> version;
   std::string source;
-  if (version_ok) {
+  const bool env = mode == ProbeMode::kEnv;
+  if (env) {
+    version = driver;
+    source = "env";
+  } else if (version_ok) {
     version = driver;
     source = "ioctl";
   } else if (files_versions) {
@@ -117,18 +122,20 @@ Json Mode(const Machine& m, const std::string& driver, const abi::Abi& abi, Prob
   size_t full_done = 0;
   for (const MachineGpu& g : visible) full_done += full_ok(g);
 
+  if (env) sources.push_back(Source("env", true, false, "NVPROBE_DRIVER_VERSION=" + driver));
   sources.push_back(Source("ioctl", version_ok, false,
                             version_ok ? "driver " + driver
                             : !m.HasKernelDriver() || f.ctl_open_errno ? "/dev/nvidiactl" : ""));
   if (full && cards && !visible.empty()) sources.push_back(Source("ioctl-full", full_done > 0));
   // The GPU files are read in --details and --full, and whenever the driver listed
   // no GPU; the fast path otherwise reads only the version files.
-  const bool gpu_files = mode != ProbeMode::kFast || !cards || m.gpus.empty();
+  const bool gpu_files = mode == ProbeMode::kDetails || full || !cards || m.gpus.empty();
   bool files_gpus = gpu_files && !visible.empty();  // sysfs lists them even in containers
   sources.push_back(Source("files", files_versions || files_gpus));
   // nvidia-smi runs only when no source found the driver version; there is none on
   // the fake machine (the tests give nvprobe an empty PATH), so it fails.
-  sources.push_back(Source("nvidia-smi", false, version.has_value(), "no nvidia-smi in PATH"));
+  // (NVPROBE_DRIVER_VERSION alone does not skip it: only a driver source does.)
+  sources.push_back(Source("nvidia-smi", false, version_ok || files_versions, "no nvidia-smi in PATH"));
 
   Json gpus = Json::array();
   if (cards || files_gpus) {
@@ -267,7 +274,8 @@ StatusOr<Json> ExpectedAnswer(const abi::Registry& registry, const Machine& mach
       "the machine description and traces/cuda_levels.tsv (fakedrv synth), not a probe run";
   j["modes"] = {{"fast", Mode(machine, driver, **abi, ProbeMode::kFast)},
                 {"details", Mode(machine, driver, **abi, ProbeMode::kDetails)},
-                {"full", Mode(machine, driver, **abi, ProbeMode::kFull)}};
+                {"full", Mode(machine, driver, **abi, ProbeMode::kFull)},
+                {"env", Mode(machine, driver, **abi, ProbeMode::kEnv)}};
   return j;
 }
 

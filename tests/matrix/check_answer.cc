@@ -6,7 +6,7 @@
 // decoding of the recorded events the run involved (served, or closest to an
 // unanswered request; `fakedrv run --verbose` names them) follow.
 //
-//   check_answer FAKEDRV NVPROBE TRACE EXPECTED MODE      MODE: fast | details | full | csv
+//   check_answer FAKEDRV NVPROBE TRACE EXPECTED MODE      MODE: fast | details | full | csv | env
 //
 // nvprobe runs with an empty $PATH (no host nvidia-smi).
 #include <sys/wait.h>
@@ -220,7 +220,7 @@ int main(int argc, char** argv) {
     std::cerr << argv[4] << ": not JSON\n";
     return 1;
   }
-  if (mode != "fast" && mode != "details" && mode != "full" && mode != "csv") {
+  if (mode != "fast" && mode != "details" && mode != "full" && mode != "csv" && mode != "env") {
     std::cerr << "check_answer: unknown mode \"" << mode << "\"\n";
     return 2;
   }
@@ -240,7 +240,10 @@ int main(int argc, char** argv) {
   // never answers.
   const std::string empty_path = Tmp("empty-path");
   std::filesystem::create_directories(empty_path);
-  std::string cmd = "env PATH=" + empty_path + " " + fakedrv + " run --strict --verbose --log " + log + " --trace " + trace + " -- " + nvprobe +
+  // env: the fast path with NVPROBE_DRIVER_VERSION naming the trace's release.
+  const std::string env_var =
+      mode == "env" ? " NVPROBE_DRIVER_VERSION=" + expected["driver"].get<std::string>() : "";
+  std::string cmd = "env PATH=" + empty_path + env_var + " " + fakedrv + " run --strict --verbose --log " + log + " --trace " + trace + " -- " + nvprobe +
                     " " + args;
   std::cout << "$ " << cmd << "\n";
   Result r = Run(cmd + " 2>" + Tmp("stderr"));

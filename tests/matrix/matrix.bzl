@@ -6,7 +6,7 @@ field by field (check_answer.cc). Separate targets keep the matrix shardable and
 cacheable.
 """
 
-def probe_matrix(corpus, csv_machines = []):
+def probe_matrix(corpus, csv_machines = [], env_machines = []):
     for machine, releases in corpus.items():
         for release in releases:
             base = "%s/%s" % (release, machine)
@@ -15,6 +15,8 @@ def probe_matrix(corpus, csv_machines = []):
             modes = ["fast", "details", "full"]
             if machine in csv_machines:
                 modes.append("csv")
+            if machine in env_machines:
+                modes.append("env")
             for mode in modes:
                 native.sh_test(
                     name = "%s_%s_%s" % (machine, release, mode),
