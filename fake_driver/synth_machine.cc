@@ -11,6 +11,8 @@
 #include <map>
 #include <set>
 
+#include "fake_driver/json_depth.h"
+
 namespace nvprobe::fakedrv {
 namespace {
 
@@ -360,28 +362,6 @@ std::string LineColumn(std::string_view text, size_t offset) {
   return std::to_string(line) + ":" + std::to_string(offset - line_start + 1);
 }
 
-// The offset of the bracket that first nests `text` deeper than `limit` levels,
-// or npos (strings skipped): refused before parsing, as the trace loader does.
-size_t FirstTooDeep(std::string_view text, int limit) {
-  int depth = 0;
-  bool in_string = false, escaped = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > limit) return i;
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return std::string_view::npos;
-}
-
 // nlohmann's message without its "[json.exception...] parse error at ...: " prefix.
 std::string ParseErrorReason(const std::string& what) {
   size_t p = what.find("parse error");
@@ -438,3 +418,4 @@ StatusOr<Machine> LoadMachine(const std::string& path, MachineUse use) {
 }
 
 }  // namespace nvprobe::fakedrv
+

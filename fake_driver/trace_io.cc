@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "fake_driver/hex.h"
+#include "fake_driver/json_depth.h"
 
 namespace nvprobe::fakedrv {
 namespace {
@@ -43,25 +44,6 @@ const char* ErrnoName(int e) {
 // Lines nested deeper are refused before parsing: copying, comparing and printing a
 // JSON value recurse once per level, and a line of "[[[[..." would overflow the stack.
 constexpr int kMaxJsonDepth = 64;
-
-bool TooDeep(std::string_view text) {
-  int depth = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > kMaxJsonDepth) return true;
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return false;
-}
 
 // Reads a trace line by line within TraceLimits: no line is held beyond the line
 // limit and no more than the file limit is read, whatever the input is. Reads
@@ -568,7 +550,7 @@ TraceLoad ParseTrace(std::istream& in, const std::string& name, const abi::Regis
       return result;
     }
     if (text.empty()) continue;
-    if (TooDeep(text)) {
+    if (FirstTooDeep(text, kMaxJsonDepth) != std::string_view::npos) {
       p.Add(line, "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
       continue;
     }
