@@ -186,7 +186,12 @@ int Main(int argc, char** argv) {
     std::cout << app.help();
     return 0;
   } catch (const CLI::ParseError& e) {
-    // One line, then a pointer to --help.
+    // One line, then a pointer to --help. CLI11 names a missing positional by its
+    // variable ("to is required"); say what abi diff takes instead.
+    if (diff->parsed() && (diff_from.empty() || diff_to.empty())) {
+      std::cerr << "fakedrv: abi diff needs two driver versions, FROM and TO (see fakedrv abi diff --help)\n";
+      return kExitUsage;
+    }
     std::cerr << "fakedrv: " << e.what() << " (see fakedrv --help)\n";
     return kExitUsage;
   }

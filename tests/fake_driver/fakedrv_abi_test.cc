@@ -130,7 +130,8 @@ TEST(FakedrvAbiTest, BadInputIsOneLineAndNonZero) {
         Case{"--bogus", 2, "fakedrv: unknown option --bogus (see fakedrv --help)"},
         Case{"--bogus show x", 2, "fakedrv: unknown option --bogus (see fakedrv --help)"},
         // CLI11 names the missing positional by its name, TO.
-        Case{"abi diff 535.98", 2, "fakedrv: to is required (see fakedrv --help)"}}) {
+        Case{"abi diff 535.98", 2,
+             "fakedrv: abi diff needs two driver versions, FROM and TO (see fakedrv abi diff --help)"}}) {
     Result r = Fakedrv(c.args);
     EXPECT_EQ(r.status, c.status) << c.args;
     EXPECT_EQ(Lines(r.err), 1) << c.args << ": " << r.err;
