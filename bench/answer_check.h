@@ -1,8 +1,6 @@
-// Whether nvprobe's --json answer on a trace is the trace's expected answer: the
-// comparison tests/matrix/check_answer.cc makes (exit status, driver, platform,
-// every expected GPU field, sources tried, warnings by substring), without its
-// failure report. A copy because that binary is private to tests/matrix; the
-// bench only needs a yes/no per cell.
+// Whether nvprobe's --json answer on a trace is the trace's expected answer, judged
+// as the matrix cells judge it (tests/matrix/answer_compare.h), without their
+// failure report: the bench only needs a yes/no per cell and the first difference.
 #ifndef NVPROBE_BENCH_ANSWER_CHECK_H_
 #define NVPROBE_BENCH_ANSWER_CHECK_H_
 
@@ -10,7 +8,7 @@
 
 namespace nvprobe::bench {
 
-// `mode`: "fast" or "full". On a mismatch, `why` names the first differing field.
+// `mode`: "fast", "details" or "full". On a mismatch, `why` names the first differing field.
 bool AnswerMatches(const std::string& expected_file_text, const std::string& mode,
                    int exit_status, const std::string& nvprobe_stdout, std::string* why);
 
