@@ -4,21 +4,6 @@
 
 namespace nvprobe::fakedrv::model {
 
-ControlFill Accept() {
-  return [](ControlCall&) { return "NV_OK"; };
-}
-
-ControlFill Refuse(const char* status) {
-  return [status](ControlCall&) { return status; };
-}
-
-ControlFill Fixed(std::vector<std::pair<std::string, uint64_t>> fields) {
-  return [fields = std::move(fields)](ControlCall& c) {
-    for (const auto& [name, value] : fields) c.Set(name, value);
-    return "NV_OK";
-  };
-}
-
 ControlFill InfoList(std::string size_field, std::string list_field, std::string prefix,
                      std::vector<std::pair<std::string, InfoValue>> values) {
   return [=](ControlCall& c) -> const char* {

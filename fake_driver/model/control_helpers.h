@@ -14,14 +14,6 @@
 
 namespace nvprobe::fakedrv::model {
 
-// The driver answers with the params unchanged and NV_OK (a query with nothing to
-// report on this machine, or a setting it accepts).
-ControlFill Accept();
-// The driver refuses the command on this kind of machine.
-ControlFill Refuse(const char* status);
-// Fixed field values, by field name.
-ControlFill Fixed(std::vector<std::pair<std::string, uint64_t>> fields);
-
 // An index/data list command (GPU_GET_INFO, FB_GET_INFO and their V2 forms). Each
 // entry of `values` names an index (`prefix` + name, NVIDIA's constant) and how to
 // compute its data; every other index gets 0 (on GSP-based GPUs the firmware
