@@ -8,8 +8,8 @@
 
 #include "abi/registry.h"
 #include "bench/process.h"
-#include "fake_driver/ioctl_replayer.h"
-#include "fake_driver/trace_io.h"
+#include "fake_driver/replay/ioctl_replayer.h"
+#include "fake_driver/trace/trace_io.h"
 
 namespace nvprobe::bench {
 namespace {

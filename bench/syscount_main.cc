@@ -1,4 +1,4 @@
-// syscount: runs a command under ptrace (fake_driver/tracer.h, what `fakedrv
+// syscount: runs a command under ptrace (fake_driver/record/tracer.h, what `fakedrv
 // record` uses) and counts the system calls its whole process tree makes, by
 // entry: all of them, NVIDIA ioctls (type 'F'), and the path and stat calls that
 // fakedrv's seccomp filter sends to the supervisor. Run inside `fakedrv run`, so
@@ -14,11 +14,11 @@
 #include <string>
 #include <vector>
 
-#include "fake_driver/tracer.h"
+#include "fake_driver/record/tracer.h"
 
 namespace {
 
-// The calls fake_driver/seccomp_policy.cc hands to the supervisor, besides 'F'
+// The calls fake_driver/supervisor/seccomp_policy.cc hands to the supervisor, besides 'F'
 // ioctls (kept in step with it by hand; the bench only reports them).
 constexpr uint64_t kPathCalls[] = {SYS_open,       SYS_openat, SYS_openat2,    SYS_creat,
                                    SYS_stat,       SYS_lstat,  SYS_newfstatat, SYS_fstat,

@@ -14,9 +14,9 @@
 
 #include "abi/registry.h"
 #include "fake_driver/abi_commands.h"
-#include "fake_driver/exec_child.h"
-#include "fake_driver/record_command.h"
-#include "fake_driver/synth.h"
+#include "fake_driver/supervisor/exec_child.h"
+#include "fake_driver/record/record_command.h"
+#include "fake_driver/synth/synth.h"
 #include "fake_driver/trace_commands.h"
 
 namespace {

@@ -6,14 +6,14 @@
 #include <fstream>
 
 #include "fake_driver/abi_commands.h"
-#include "fake_driver/hex.h"
-#include "fake_driver/ioctl_replayer.h"
+#include "fake_driver/trace/hex.h"
+#include "fake_driver/replay/ioctl_replayer.h"
 #include "fake_driver/model/machine_check.h"
 #include "fake_driver/model/machine_files.h"
 #include "fake_driver/model/machine_model.h"
-#include "fake_driver/synth_machine.h"
-#include "fake_driver/supervisor.h"
-#include "fake_driver/trace_io.h"
+#include "fake_driver/machine/machine_description.h"
+#include "fake_driver/supervisor/supervisor.h"
+#include "fake_driver/trace/trace_io.h"
 
 namespace nvprobe::fakedrv {
 namespace {

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "abi/registry.h"
-#include "fake_driver/supervisor.h"
-#include "fake_driver/trace.h"
+#include "fake_driver/supervisor/supervisor.h"
+#include "fake_driver/trace/trace.h"
 
 namespace nvprobe::fakedrv {
 

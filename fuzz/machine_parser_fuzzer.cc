@@ -1,4 +1,4 @@
-// Fuzz target: fake_driver/synth_machine.h ParseMachineText, the loader and checker
+// Fuzz target: fake_driver/machine/machine_description.h ParseMachineText, the loader and checker
 // of the machine descriptions `fakedrv synth` and `fakedrv run --machine` read
 // (traces/machines/*.json): size and depth limits, JSON errors, every key.
 //
@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "fake_driver/synth_machine.h"
+#include "fake_driver/machine/machine_description.h"
 #include "fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -6,7 +6,7 @@
 
 #include "abi/registry.h"
 #include "abi/struct_view.h"
-#include "fake_driver/arg_buffer.h"
+#include "fake_driver/trace/arg_buffer.h"
 
 namespace nvprobe::fuzz {
 namespace {

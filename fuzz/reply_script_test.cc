@@ -6,7 +6,7 @@
 #include <string>
 
 #include "abi/registry.h"
-#include "fake_driver/trace_io.h"
+#include "fake_driver/trace/trace_io.h"
 #include "fuzz/script_recorder.h"
 #include "fuzz/script_system.h"
 #include "fuzz/trace_system.h"

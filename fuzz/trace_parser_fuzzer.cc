@@ -1,4 +1,4 @@
-// Fuzz target: fake_driver/trace_io.h, the trace loader and validator (ParseTrace:
+// Fuzz target: fake_driver/trace/trace_io.h, the trace loader and validator (ParseTrace:
 // JSON Lines, hex buffers, every size and nested pointer checked against the ABI
 // layer of the trace's release), the writer, and NormalizePath.
 //
@@ -14,7 +14,7 @@
 #include <string_view>
 
 #include "abi/registry.h"
-#include "fake_driver/trace_io.h"
+#include "fake_driver/trace/trace_io.h"
 #include "fuzz/fuzz_check.h"
 
 namespace nvprobe::fakedrv {

@@ -4,7 +4,7 @@
 #include <cstring>
 #include <set>
 
-#include "fake_driver/target_memory.h"
+#include "fake_driver/responder/target_memory.h"
 
 namespace nvprobe::fuzz {
 namespace {

@@ -1,6 +1,6 @@
 // A probe::System that is the machine a trace describes, in-process: device nodes and
 // files from the trace's entries, ioctls answered by the replayer that `fakedrv run`
-// uses (fake_driver/ioctl_replayer.h) reading and writing the probe's own memory.
+// uses (fake_driver/replay/ioctl_replayer.h) reading and writing the probe's own memory.
 // It exists to record reply scripts from the trace corpus (the seeds of the
 // probe_replies fuzzer), not to replace `fakedrv run`: paths the trace does not
 // list do not exist here, and there is no nvidia-smi.
@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "fake_driver/ioctl_replayer.h"
-#include "fake_driver/trace.h"
+#include "fake_driver/replay/ioctl_replayer.h"
+#include "fake_driver/trace/trace.h"
 #include "probe/system.h"
 
 namespace nvprobe::fuzz {

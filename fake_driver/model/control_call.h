@@ -11,8 +11,8 @@
 #include <string_view>
 
 #include "abi/abi.h"
-#include "fake_driver/arg_buffer.h"
-#include "fake_driver/synth_machine.h"
+#include "fake_driver/trace/arg_buffer.h"
+#include "fake_driver/machine/machine_description.h"
 
 namespace nvprobe::fakedrv::model {
 

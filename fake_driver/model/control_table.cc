@@ -232,7 +232,7 @@ const char* BusPciInfo(ControlCall& c) {
 
 const char* NameString(ControlCall& c) {
   if (c.In("gpuNameStringFlags") == c.C("NV2080_CTRL_GPU_GET_NAME_STRING_FLAGS_TYPE_UNICODE")) {
-    std::string wide;  // UTF-16LE; names are ASCII (synth_machine.cc checks)
+    std::string wide;  // UTF-16LE; names are ASCII (machine/machine_description.cc checks)
     for (char ch : c.gpu().name) wide += std::string{ch, '\0'};
     c.SetBytes("gpuNameString.unicode", wide);
   } else {

@@ -7,7 +7,7 @@
 
 #include "abi/abi.h"
 #include "abi/status.h"
-#include "fake_driver/synth_machine.h"
+#include "fake_driver/machine/machine_description.h"
 
 namespace nvprobe::fakedrv::model {
 

@@ -1,6 +1,6 @@
 #include "fake_driver/model/machine_files.h"
 
-#include "fake_driver/synth.h"
+#include "fake_driver/synth/synth.h"
 
 namespace nvprobe::fakedrv::model {
 namespace {

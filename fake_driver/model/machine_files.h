@@ -8,8 +8,8 @@
 #include <string>
 
 #include "abi/abi.h"
-#include "fake_driver/synth_machine.h"
-#include "fake_driver/trace.h"
+#include "fake_driver/machine/machine_description.h"
+#include "fake_driver/trace/trace.h"
 
 namespace nvprobe::fakedrv::model {
 

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "fake_driver/frontend_rules.h"
-#include "fake_driver/hex.h"
+#include "fake_driver/responder/frontend_rules.h"
+#include "fake_driver/trace/hex.h"
 #include "fake_driver/model/control_table.h"
 
 namespace nvprobe::fakedrv::model {

@@ -14,8 +14,8 @@
 #include "abi/abi.h"
 #include "fake_driver/model/control_call.h"
 #include "fake_driver/model/rm_objects.h"
-#include "fake_driver/responder.h"
-#include "fake_driver/synth_machine.h"
+#include "fake_driver/responder/responder.h"
+#include "fake_driver/machine/machine_description.h"
 
 namespace nvprobe::fakedrv::model {
 

@@ -31,8 +31,8 @@
 #include <gtest/gtest.h>
 
 #include "abi/registry.h"
-#include "fake_driver/ioctl_replayer.h"
-#include "fake_driver/trace_io.h"
+#include "fake_driver/replay/ioctl_replayer.h"
+#include "fake_driver/trace/trace_io.h"
 #include "tests/fake_driver/region_memory.h"
 #include "tests/util/subprocess.h"
 

@@ -10,7 +10,7 @@
 
 #include "abi/registry.h"
 #include "fake_driver/model/machine_check.h"
-#include "fake_driver/synth_machine.h"
+#include "fake_driver/machine/machine_description.h"
 
 namespace nvprobe::fakedrv {
 namespace {

@@ -22,8 +22,8 @@
 #include "abi/struct_view.h"
 #include "fake_driver/model/machine_files.h"
 #include "fake_driver/model/rm_objects.h"
-#include "fake_driver/synth_machine.h"
-#include "fake_driver/trace.h"
+#include "fake_driver/machine/machine_description.h"
+#include "fake_driver/trace/trace.h"
 #include "tests/fake_driver/region_memory.h"
 
 namespace nvprobe::fakedrv {

@@ -28,10 +28,10 @@
 #include <nlohmann/json.hpp>
 
 #include "abi/registry.h"
-#include "fake_driver/hex.h"
-#include "fake_driver/record_anonymize.h"
-#include "fake_driver/recorder.h"
-#include "fake_driver/trace_io.h"
+#include "fake_driver/trace/hex.h"
+#include "fake_driver/record/record_anonymize.h"
+#include "fake_driver/record/recorder.h"
+#include "fake_driver/trace/trace_io.h"
 #include "tests/util/subprocess.h"
 
 namespace nvprobe::fakedrv {

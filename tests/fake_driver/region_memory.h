@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "fake_driver/target_memory.h"
+#include "fake_driver/responder/target_memory.h"
 
 namespace nvprobe::fakedrv {
 

@@ -1,6 +1,6 @@
 // The driver's own rules that a replay applies to requests the trace did not record
-// (fake_driver/release_rules.h), on corpus traces of a 580 and a pre-530 release.
-#include "fake_driver/release_rules.h"
+// (fake_driver/replay/release_rules.h), on corpus traces of a 580 and a pre-530 release.
+#include "fake_driver/replay/release_rules.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -14,10 +14,10 @@
 
 #include "abi/registry.h"
 #include "abi/struct_view.h"
-#include "fake_driver/fake_machine.h"
-#include "fake_driver/held_devices.h"
-#include "fake_driver/ioctl_replayer.h"
-#include "fake_driver/trace_io.h"
+#include "fake_driver/supervisor/fake_machine.h"
+#include "fake_driver/supervisor/held_devices.h"
+#include "fake_driver/replay/ioctl_replayer.h"
+#include "fake_driver/trace/trace_io.h"
 #include "tests/fake_driver/region_memory.h"
 
 namespace nvprobe::fakedrv {

@@ -19,9 +19,9 @@
 #include <nlohmann/json.hpp>
 
 #include "abi/registry.h"
-#include "fake_driver/hex.h"
-#include "fake_driver/ioctl_replayer.h"
-#include "fake_driver/trace_io.h"
+#include "fake_driver/trace/hex.h"
+#include "fake_driver/replay/ioctl_replayer.h"
+#include "fake_driver/trace/trace_io.h"
 #include "tests/fake_driver/region_memory.h"
 
 namespace nvprobe::fakedrv {

@@ -14,8 +14,8 @@
 
 #include "abi/registry.h"
 #include "abi/struct_view.h"
-#include "fake_driver/synth.h"
-#include "fake_driver/trace_io.h"
+#include "fake_driver/synth/synth.h"
+#include "fake_driver/trace/trace_io.h"
 
 namespace nvprobe::fakedrv {
 namespace {

@@ -1,0 +1,421 @@
+#include "fake_driver/machine/machine_description.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <set>
+
+#include "fake_driver/trace/json_depth.h"
+
+namespace nvprobe::fakedrv {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+constexpr std::pair<const char*, int> kErrnos[] = {
+    {"EPERM", EPERM}, {"ENOENT", ENOENT}, {"EIO", EIO},     {"ENXIO", ENXIO},
+    {"EACCES", EACCES}, {"EBUSY", EBUSY}, {"ENODEV", ENODEV}, {"EINVAL", EINVAL},
+};
+
+template <size_t N>
+bool OneOf(const std::string& s, const char* const (&names)[N]) {
+  for (const char* n : names)
+    if (s == n) return true;
+  return false;
+}
+
+template <size_t N>
+std::string List(const char* const (&names)[N]) {
+  std::string out;
+  for (const char* n : names) out += (out.empty() ? "" : ", ") + std::string(n);
+  return out;
+}
+
+// A file fault must name a file the synthesized trace has and whose loss the
+// expected answer models.
+Status CheckFaultFile(const std::string& path, const std::vector<MachineGpu>& gpus,
+                      const std::string& where) {
+  if (path == "/proc/driver/nvidia/version" || path == "/sys/module/nvidia/version") return OkStatus();
+  for (const MachineGpu& g : gpus) {
+    if (path == "/proc/driver/nvidia/gpus/" + g.BusId() + "/information") return OkStatus();
+    for (const char* f : kFaultablePciFiles)
+      if (path == "/sys/bus/pci/devices/" + g.BusId() + "/" + f) return OkStatus();
+  }
+  return InvalidArgumentError(where + ": \"" + path +
+                              "\" is not a file whose loss is modelled (the driver's version files, "
+                              "a GPU's procfs information, or its sysfs subsystem/revision)");
+}
+
+StatusOr<uint64_t> HexField(const Json& j, const std::string& key, uint64_t max,
+                            const std::string& where) {
+  if (!j.contains(key) || !j[key].is_string())
+    return InvalidArgumentError(where + key + ": missing or not a hex string");
+  const std::string s = j[key].get<std::string>();
+  if (s.size() < 3 || s.size() > 18 || s[0] != '0' || s[1] != 'x')
+    return InvalidArgumentError(where + key + ": \"" + s + "\" is not 0x<hex>");
+  uint64_t v = 0;
+  for (size_t i = 2; i < s.size(); ++i) {
+    char c = s[i];
+    int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (d < 0) return InvalidArgumentError(where + key + ": \"" + s + "\" is not lower-case hex");
+    v = v * 16 + static_cast<uint64_t>(d);
+  }
+  if (v > max) return InvalidArgumentError(where + key + ": " + s + " is out of range");
+  return v;
+}
+
+StatusOr<std::string> StringField(const Json& j, const std::string& key, const std::string& where) {
+  if (!j.contains(key) || !j[key].is_string() || j[key].get<std::string>().empty())
+    return InvalidArgumentError(where + key + ": missing or not a non-empty string");
+  return j[key].get<std::string>();
+}
+
+#define ASSIGN_OR_RETURN_(lhs, expr)     \
+  auto lhs##_or = (expr);                \
+  if (!lhs##_or.ok()) return lhs##_or.status(); \
+  auto lhs = *lhs##_or
+
+// What the driver can hold and NVIDIA's tools can show: a name of printable
+// ASCII that fits the driver's name string, with no comma (nvidia-smi's CSV).
+Status CheckGpuName(const std::string& name, const std::string& where) {
+  if (name.size() > kMaxGpuNameBytes)
+    return InvalidArgumentError(where + "name: longer than " + std::to_string(kMaxGpuNameBytes) +
+                                " bytes (the driver's NV2080_GPU_MAX_NAME_STRING_LENGTH, " +
+                                std::to_string(kMaxGpuNameBytes + 1) + " with its NUL)");
+  for (unsigned char c : name) {
+    if (c < 0x20 || c > 0x7e)
+      return InvalidArgumentError(where + "name: byte " + std::to_string(c) +
+                                  " is not printable ASCII, which the driver's name string holds");
+    if (c == ',')
+      return InvalidArgumentError(where + "name: \"" + name +
+                                  "\" has a comma, which nvidia-smi's CSV output cannot carry");
+  }
+  return OkStatus();
+}
+
+// GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx in lower-case hex: the 16 bytes the
+// driver holds, as it prints them.
+Status CheckUuid(const std::string& uuid, const std::string& where) {
+  const std::string quoted = "uuid: \"" + uuid + "\"";
+  bool shape = uuid.size() == 40 && uuid.rfind("GPU-", 0) == 0;
+  for (size_t k = 4; shape && k < uuid.size(); ++k)
+    shape = (uuid[k] == '-') == (k == 12 || k == 17 || k == 22 || k == 27);
+  if (!shape)
+    return InvalidArgumentError(where + quoted +
+                                " is not GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx (32 hex digits, "
+                                "dashes after 8, 12, 16 and 20)");
+  for (size_t k = 4; k < uuid.size(); ++k) {
+    const char c = uuid[k];
+    if (c == '-' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) continue;
+    if (c >= 'A' && c <= 'F')
+      return InvalidArgumentError(where + quoted + " has an upper-case digit; the driver prints lower-case hex");
+    return InvalidArgumentError(where + quoted + " has a non-hex digit; the driver holds the UUID as 16 bytes");
+  }
+  return OkStatus();
+}
+
+StatusOr<MachineGpu> ParseGpu(const Json& g, const std::string& where) {
+  if (!g.is_object()) return InvalidArgumentError(where + ": not an object");
+  static const std::set<std::string> kGpuKeys = {
+      "pci_bus_id", "device_id", "subsystem_id", "revision_id", "class", "chip", "architecture",
+      "arch",       "impl",      "compute_capability", "name", "uuid",  "memory_mib", "minor"};
+  for (const auto& [key, v] : g.items()) {
+    (void)v;
+    if (!kGpuKeys.count(key)) return InvalidArgumentError(where + key + ": unknown key");
+  }
+  MachineGpu out;
+  ASSIGN_OR_RETURN_(bus_id, StringField(g, "pci_bus_id", where));
+  unsigned d = 0, b = 0, s = 0, f = 0;
+  char tail = 0;
+  if (bus_id.size() != 12 ||
+      std::sscanf(bus_id.c_str(), "%4x:%2x:%2x.%1x%c", &d, &b, &s, &f, &tail) != 4 || s > 0x1f ||
+      f != 0)
+    return InvalidArgumentError(where + "pci_bus_id: \"" + bus_id +
+                                "\" is not DDDD:BB:SS.0 (function 0)");
+  out.domain = d;
+  out.bus = b;
+  out.slot = s;
+  if (out.BusId() != bus_id)
+    return InvalidArgumentError(where + "pci_bus_id: write it lower-case, as " + out.BusId());
+  ASSIGN_OR_RETURN_(dev, HexField(g, "device_id", 0xffff, where));
+  out.device_id = static_cast<uint16_t>(dev);
+  ASSIGN_OR_RETURN_(sub, HexField(g, "subsystem_id", 0xffffffff, where));
+  out.subsystem_id = static_cast<uint32_t>(sub);
+  ASSIGN_OR_RETURN_(rev, HexField(g, "revision_id", 0xff, where));
+  out.revision_id = static_cast<uint8_t>(rev);
+  ASSIGN_OR_RETURN_(cls, HexField(g, "class", 0xffffff, where));
+  if ((cls >> 16) != 0x03)
+    return InvalidArgumentError(where + "class: " + g["class"].get<std::string>() +
+                                " is not a display controller (0x03xxxx: 0x030000 VGA, 0x030200 3D)");
+  out.pci_class = static_cast<uint32_t>(cls);
+  ASSIGN_OR_RETURN_(chip, StringField(g, "chip", where));
+  out.chip = chip;
+  ASSIGN_OR_RETURN_(arch_name, StringField(g, "architecture", where));
+  out.architecture = arch_name;
+  ASSIGN_OR_RETURN_(arch, HexField(g, "arch", 0xffffffff, where));
+  out.arch = static_cast<uint32_t>(arch);
+  ASSIGN_OR_RETURN_(impl, HexField(g, "impl", 0xffffffff, where));
+  out.impl = static_cast<uint32_t>(impl);
+  ASSIGN_OR_RETURN_(sm, StringField(g, "compute_capability", where));
+  unsigned major = 0, minor = 0;
+  if (std::sscanf(sm.c_str(), "%u.%u%c", &major, &minor, &tail) != 2 || major == 0 ||
+      major > 0xff || minor > 9)
+    return InvalidArgumentError(where + "compute_capability: \"" + sm + "\" is not M.m");
+  out.sm_version = (major << 8) | minor;
+  ASSIGN_OR_RETURN_(name, StringField(g, "name", where));
+  NVPROBE_RETURN_IF_ERROR(CheckGpuName(name, where));
+  out.name = name;
+  ASSIGN_OR_RETURN_(uuid, StringField(g, "uuid", where));
+  NVPROBE_RETURN_IF_ERROR(CheckUuid(uuid, where));
+  out.uuid = uuid;
+  if (!g.contains("memory_mib") || !g["memory_mib"].is_number_unsigned() ||
+      g["memory_mib"].get<uint64_t>() == 0 || g["memory_mib"].get<uint64_t>() > 4194303)
+    return InvalidArgumentError(where + "memory_mib: missing or not a positive number (< 4 TiB)");
+  out.memory_mib = g["memory_mib"].get<uint32_t>();
+  if (!g.contains("minor") || !g["minor"].is_number_unsigned() || g["minor"].get<uint64_t>() >= 255)
+    return InvalidArgumentError(where + "minor: missing or not 0..254");
+  out.minor = g["minor"].get<uint32_t>();
+  return out;
+}
+
+StatusOr<MachineFaults> ParseFaults(const Json& j, MachineUse use) {
+  const bool synth = use == MachineUse::kSynth;
+  MachineFaults f;
+  if (!j.is_object()) return InvalidArgumentError("faults: not an object");
+  for (const auto& [key, v] : j.items()) {
+    if (key == "ctl_open_errno") {
+      f.ctl_open_errno = v.is_string() ? ErrnoFromName(v.get<std::string>()) : 0;
+      if (f.ctl_open_errno == 0) return InvalidArgumentError("faults.ctl_open_errno: not an errno name");
+    } else if (key == "gpu_open_errno") {
+      if (!v.is_object()) return InvalidArgumentError("faults.gpu_open_errno: not {minor: errno}");
+      for (const auto& [minor, e] : v.items()) {
+        int err = e.is_string() ? ErrnoFromName(e.get<std::string>()) : 0;
+        char* end = nullptr;
+        unsigned long m = std::strtoul(minor.c_str(), &end, 10);
+        if (err == 0 || minor.empty() || *end != '\0' || m >= 255)
+          return InvalidArgumentError("faults.gpu_open_errno." + minor + ": bad minor or errno");
+        f.gpu_open_errno[static_cast<uint32_t>(m)] = err;
+      }
+    } else if (key == "no_driver_files") {
+      if (!v.is_boolean()) return InvalidArgumentError("faults.no_driver_files: not a boolean");
+      f.no_driver_files = v.get<bool>();
+    } else if (key == "files_version") {
+      if (!v.is_string()) return InvalidArgumentError("faults.files_version: not a string");
+      f.files_version = v.get<std::string>();
+    } else if (key == "garbled_proc_version") {
+      if (!v.is_boolean()) return InvalidArgumentError("faults.garbled_proc_version: not a boolean");
+      f.garbled_proc_version = v.get<bool>();
+    } else if (key == "alloc_status") {
+      if (!v.is_object()) return InvalidArgumentError("faults.alloc_status: not {class: status}");
+      for (const auto& [cls, st] : v.items()) {
+        if (synth && !OneOf(cls, kFaultableClasses))
+          return InvalidArgumentError("faults.alloc_status." + cls + ": not a class nvprobe allocates (" +
+                                      List(kFaultableClasses) + ")");
+        if (!st.is_string() || st.get<std::string>().rfind("NV_ERR_", 0) != 0)
+          return InvalidArgumentError("faults.alloc_status." + cls + ": not an NV_ERR_* name");
+        f.alloc_status[cls] = st.get<std::string>();
+      }
+    } else if (key == "control_status") {
+      if (!v.is_object()) return InvalidArgumentError("faults.control_status: not {command: status}");
+      for (const auto& [cmd, st] : v.items()) {
+        if (synth ? !OneOf(cmd, kFaultableControls) : cmd.find("_CTRL_CMD_") == std::string::npos)
+          return InvalidArgumentError("faults.control_status." + cmd +
+                                      (synth ? ": not a control nvprobe issues (" + List(kFaultableControls) + ")"
+                                             : ": not a control command name (NVxxxx_CTRL_CMD_...)"));
+        if (!st.is_string() || st.get<std::string>().rfind("NV_ERR_", 0) != 0)
+          return InvalidArgumentError("faults.control_status." + cmd + ": not an NV_ERR_* name");
+        f.control_status[cmd] = st.get<std::string>();
+      }
+    } else if (key == "ioctl_errno") {
+      if (!v.is_object()) return InvalidArgumentError("faults.ioctl_errno: not {escape: errno}");
+      for (const auto& [esc, e] : v.items()) {
+        if (synth ? !OneOf(esc, kFaultableEscapes) : esc.rfind("NV_ESC_", 0) != 0)
+          return InvalidArgumentError("faults.ioctl_errno." + esc +
+                                      (synth ? ": not an escape nvprobe uses (" + List(kFaultableEscapes) + ")"
+                                             : ": not an escape name (NV_ESC_...)"));
+        int err = e.is_string() ? ErrnoFromName(e.get<std::string>()) : 0;
+        if (err == 0) return InvalidArgumentError("faults.ioctl_errno." + esc + ": not an errno name");
+        f.ioctl_errno[esc] = err;
+      }
+    } else if (key == "missing_files" || key == "garbled_files") {
+      if (!v.is_array()) return InvalidArgumentError("faults." + key + ": not an array of paths");
+      for (const Json& p : v) {
+        if (!p.is_string()) return InvalidArgumentError("faults." + key + ": not an array of paths");
+        (key == "missing_files" ? f.missing_files : f.garbled_files).push_back(p.get<std::string>());
+      }
+    } else {
+      return InvalidArgumentError("faults." + key + ": unknown fault");
+    }
+  }
+  return f;
+}
+
+}  // namespace
+
+std::string MachineGpu::BusId() const {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04x:%02x:%02x.0", domain & 0xffff, bus & 0xff, slot & 0x1f);
+  return buf;
+}
+
+std::string MachineGpu::ComputeCapability() const {
+  return std::to_string(sm_version >> 8) + "." + std::to_string(sm_version & 0xff);
+}
+
+MachineFaults::FileState MachineFaults::StateOf(const std::string& path) const {
+  for (const std::string& p : missing_files)
+    if (p == path) return FileState::kMissing;
+  for (const std::string& p : garbled_files)
+    if (p == path) return FileState::kGarbled;
+  return FileState::kOk;
+}
+
+int MachineFaults::ErrnoOf(const std::string& escape) const {
+  auto it = ioctl_errno.find(escape);
+  return it == ioctl_errno.end() ? 0 : it->second;
+}
+
+int ErrnoFromName(const std::string& name) {
+  for (const auto& [n, v] : kErrnos)
+    if (name == n) return v;
+  return 0;
+}
+
+StatusOr<Machine> ParseMachine(const Json& j, MachineUse use) {
+  if (!j.is_object()) return InvalidArgumentError("machine: not a JSON object");
+  static const std::set<std::string> kKeys = {"name",  "description", "source", "platform",
+                                              "gpus",  "faults",      "notes"};
+  for (const auto& [key, v] : j.items()) {
+    (void)v;
+    if (!kKeys.count(key)) return InvalidArgumentError(key + ": unknown key");
+  }
+  Machine m;
+  m.json = j;
+  ASSIGN_OR_RETURN_(name, StringField(j, "name", ""));
+  m.name = name;
+  ASSIGN_OR_RETURN_(source, StringField(j, "source", ""));
+  m.source = source;
+  if (j.contains("description")) {
+    if (!j["description"].is_string()) return InvalidArgumentError("description: not a string");
+    m.description = j["description"].get<std::string>();
+  }
+  if (j.contains("platform")) {
+    if (!j["platform"].is_string()) return InvalidArgumentError("platform: not a string");
+    m.platform = j["platform"].get<std::string>();
+    if (m.platform != "bare-metal" && m.platform != "container" && m.platform != "wsl2" &&
+        m.platform != "no-driver")
+      return InvalidArgumentError("platform: \"" + m.platform +
+                                  "\" is not bare-metal, container, wsl2 or no-driver");
+  }
+  if (!j.contains("gpus") || !j["gpus"].is_array()) return InvalidArgumentError("gpus: missing or not an array");
+  std::set<uint32_t> minors;
+  std::map<std::string, size_t> uuids;
+  for (size_t i = 0; i < j["gpus"].size(); ++i) {
+    std::string where = "gpus[" + std::to_string(i) + "].";
+    ASSIGN_OR_RETURN_(g, ParseGpu(j["gpus"][i], where));
+    if (!minors.insert(g.minor).second) return InvalidArgumentError(where + "minor: used twice");
+    if (auto [it, fresh] = uuids.emplace(g.uuid, i); !fresh)
+      return InvalidArgumentError(where + "uuid: \"" + g.uuid + "\" is gpus[" + std::to_string(it->second) +
+                                  "]'s too; every GPU has its own");
+    if (!m.gpus.empty() && !(m.gpus.back().BusId() < g.BusId()))
+      return InvalidArgumentError(where + "pci_bus_id: GPUs must be listed in PCI bus order");
+    m.gpus.push_back(std::move(g));
+  }
+  if (j.contains("faults")) {
+    ASSIGN_OR_RETURN_(f, ParseFaults(j["faults"], use));
+    m.faults = std::move(f);
+  }
+  for (const auto& [minor, err] : m.faults.gpu_open_errno) {
+    (void)err;
+    if (!minors.count(minor))
+      return InvalidArgumentError("faults.gpu_open_errno." + std::to_string(minor) + ": no GPU has minor " +
+                                  std::to_string(minor));
+  }
+  if (m.platform != "bare-metal") m.faults.no_driver_files = true;
+  for (size_t i = 0; i < m.faults.missing_files.size(); ++i)
+    NVPROBE_RETURN_IF_ERROR(CheckFaultFile(m.faults.missing_files[i], m.gpus,
+                                           "faults.missing_files[" + std::to_string(i) + "]"));
+  for (size_t i = 0; i < m.faults.garbled_files.size(); ++i)
+    NVPROBE_RETURN_IF_ERROR(CheckFaultFile(m.faults.garbled_files[i], m.gpus,
+                                           "faults.garbled_files[" + std::to_string(i) + "]"));
+  return m;
+}
+
+namespace {
+
+// "LINE:COLUMN" (1-based; the column in bytes) of byte `offset` of `text`.
+std::string LineColumn(std::string_view text, size_t offset) {
+  offset = std::min(offset, text.size());
+  size_t line = 1, line_start = 0;
+  for (size_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  return std::to_string(line) + ":" + std::to_string(offset - line_start + 1);
+}
+
+// nlohmann's message without its "[json.exception...] parse error at ...: " prefix.
+std::string ParseErrorReason(const std::string& what) {
+  size_t p = what.find("parse error");
+  p = p == std::string::npos ? std::string::npos : what.find(": ", p);
+  return p == std::string::npos ? what : what.substr(p + 2);
+}
+
+std::string ErrnoText(int e) { return std::strerror(e); }
+
+}  // namespace
+
+StatusOr<Machine> ParseMachineText(std::string_view text, const std::string& name, MachineUse use) {
+  if (text.size() > kMaxMachineBytes)
+    return InvalidArgumentError(name + ": larger than " + std::to_string(kMaxMachineBytes) +
+                                " bytes, the most a machine description may be");
+  if (size_t deep = FirstTooDeep(text, kMaxMachineDepth); deep != std::string_view::npos)
+    return InvalidArgumentError(name + ":" + LineColumn(text, deep) + ": JSON nested deeper than " +
+                                std::to_string(kMaxMachineDepth) + " levels");
+  Json j;
+  try {
+    j = Json::parse(text.begin(), text.end());
+  } catch (const Json::parse_error& e) {
+    return InvalidArgumentError(name + ":" + LineColumn(text, e.byte == 0 ? 0 : e.byte - 1) +
+                                ": not valid JSON: " + ParseErrorReason(e.what()));
+  } catch (const Json::exception& e) {
+    return InvalidArgumentError(name + ": not valid JSON: " + e.what());
+  }
+  StatusOr<Machine> m = ParseMachine(j, use);
+  if (!m.ok()) return InvalidArgumentError(name + ": " + m.status().message());
+  return m;
+}
+
+StatusOr<Machine> LoadMachine(const std::string& path, MachineUse use) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return NotFoundError(path + ": cannot open: " + ErrnoText(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (fstat(fd, &st) != 0) return InvalidArgumentError(path + ": cannot read: " + ErrnoText(errno));
+  if (S_ISDIR(st.st_mode)) return InvalidArgumentError(path + ": cannot read: " + ErrnoText(EISDIR));
+  // One byte more than allowed tells a file that is too large (or endless).
+  std::string text;
+  char buf[65536];
+  while (text.size() <= kMaxMachineBytes) {
+    const ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return InvalidArgumentError(path + ": cannot read: " + ErrnoText(errno));
+    if (n == 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  return ParseMachineText(text, path, use);
+}
+
+}  // namespace nvprobe::fakedrv
+

@@ -1,0 +1,57 @@
+// What the seccomp supervisor asks about an ioctl on one of the fake machine's
+// devices. Two implementations: exact replay of a trace (IoctlReplayer) and the
+// machine model (model/MachineModel). Neither sees seccomp: a request comes in as
+// the device, the request number, the argument's address and the caller's memory.
+#ifndef NVPROBE_FAKE_DRIVER_RESPONDER_RESPONDER_H_
+#define NVPROBE_FAKE_DRIVER_RESPONDER_RESPONDER_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "abi/abi.h"
+#include "fake_driver/trace/arg_buffer.h"
+#include "fake_driver/responder/target_memory.h"
+
+namespace nvprobe::fakedrv {
+
+struct IoctlResult {
+  int64_t ret = 0;
+  int err = 0;         // nonzero: the call fails with this errno
+  bool gone = false;   // the request vanished while being served: send nothing
+};
+
+class IoctlResponder {
+ public:
+  virtual ~IoctlResponder() = default;
+
+  // `fd`: the caller's descriptor the request came on (objects belong to it).
+  virtual IoctlResult Handle(const std::string& device, uint32_t request, uint64_t arg,
+                             TargetMemory& mem, int pid, int fd) = 0;
+  // Requests answered "not supported" for want of a record or a handler, which
+  // `run --strict` counts.
+  virtual int unmatched() const = 0;
+
+  // Whether process `pid` holds an fd of a device node (the device-allocation rule
+  // asks); unset: assumed held, so no request is refused for it.
+  using HoldsDeviceOf = std::function<bool(int pid, const std::string& device_path)>;
+  void set_holds_device(HoldsDeviceOf f) { holds_device_ = std::move(f); }
+
+ protected:
+  bool Holds(int pid, const std::string& device) const {
+    return !holds_device_ || holds_device_(pid, device);
+  }
+
+ private:
+  HoldsDeviceOf holds_device_;
+};
+
+enum class ReadError { kNone, kFault, kInvalid };
+// Reads every nested buffer `buf.in` points at, as the ABI describes them, into
+// `buf.nested`, recursively; `depth`: how many buffers lie above `buf`
+// (kMaxNestingDepth bounds it).
+ReadError ReadNestedBuffers(const abi::Abi& abi, ArgBuffer& buf, TargetMemory& mem, int depth = 0);
+
+}  // namespace nvprobe::fakedrv
+
+#endif  // NVPROBE_FAKE_DRIVER_RESPONDER_RESPONDER_H_

@@ -1,0 +1,108 @@
+// The fake machine's files: the trace's device nodes, procfs/sysfs files and
+// directories, materialized under a private directory that the supervisor opens on
+// the target's behalf. Decides which paths belong to the fake machine; everything
+// else behaves normally.
+//
+// A path belongs to the fake machine when the trace lists it, when it is a
+// directory above a listed path at least three levels deep (/proc/driver/nvidia,
+// /sys/bus/pci/devices, ...), or when it lies below such a directory or below an
+// `absent` entry (then it does not exist). Every /dev/nvidia* path belongs to it
+// too: one the trace does not list does not exist, even where the host has it, so
+// that a target never reaches a real NVIDIA device by name (fake_driver/THREAT_MODEL.md).
+#ifndef NVPROBE_FAKE_DRIVER_SUPERVISOR_FAKE_MACHINE_H_
+#define NVPROBE_FAKE_DRIVER_SUPERVISOR_FAKE_MACHINE_H_
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "abi/status.h"
+#include "fake_driver/trace/trace.h"
+
+namespace nvprobe::fakedrv {
+
+struct FakePath {
+  int error = 0;                    // nonzero: the call fails with it (ENOENT, EACCES)
+  std::string host_path;            // where the emulated file lives
+  const FileNode* node = nullptr;   // null for a directory the trace implies
+};
+
+class FakeMachine {
+ public:
+  // Directories at least this many components deep are implied by the paths below.
+  static constexpr int kMinImpliedDepth = 3;
+
+  // Creates the private directory under `parent_dir`, named
+  // fakedrv-machine-<supervisor pid>-XXXXXX and flock()ed while this object lives;
+  // first removes the directories there that supervisors killed before they could
+  // clean up left (RemoveStale).
+  static StatusOr<std::unique_ptr<FakeMachine>> Create(const Trace& trace,
+                                                       const std::string& parent_dir);
+  // Removes every fakedrv-machine-<pid>-* directory in `parent_dir` that belongs to
+  // this user, whose pid is not a live process, and whose lock nobody holds (a
+  // supervisor in another pid namespace); never a live supervisor's. Returns how
+  // many it removed.
+  static int RemoveStale(const std::string& parent_dir);
+  ~FakeMachine();
+  FakeMachine(const FakeMachine&) = delete;
+  FakeMachine& operator=(const FakeMachine&) = delete;
+
+  // nullopt: not part of the fake machine (let the kernel handle it).
+  std::optional<FakePath> Find(std::string_view path) const;
+  // The device node behind an open file, by the file's identity.
+  const FileNode* DeviceByIdentity(dev_t dev, ino_t ino) const;
+  // The trace's character device with this number, or null.
+  const FileNode* DeviceByNumber(unsigned major, unsigned minor) const;
+  // Whether `st` is a real character device of an NVIDIA driver: major 195 (the
+  // frontend: nvidiactl, nvidiaN, nvidia-modeset) or any major /proc/devices names
+  // nvidia* (nvidia-uvm, nvidia-caps, nvidia-nvswitch, ...), read at Create().
+  bool IsRealNvidiaDevice(const struct stat& st) const;
+
+  // Opens the file materialized for `path` (a path Find() gave without error) with
+  // `flags`, or returns -errno. The target runs as the same user and can change the
+  // private directory, so the file is checked to still be the one Materialize()
+  // made: resolved beneath the private root with no symlink followed, opened
+  // O_PATH first (a device node or FIFO put in its place is never opened for
+  // real), same inode; anything else is -EIO.
+  int OpenVerified(std::string_view path, int flags) const;
+  // stat / statx of the same file, checked the same way: 0 or -errno.
+  int StatVerified(std::string_view path, struct stat* st) const;
+  int StatxVerified(std::string_view path, int flags, unsigned mask, struct statx* stx) const;
+  // A path inside the private directory, as the target sees it ("/dev/nvidiactl");
+  // any other path unchanged.
+  std::string VirtualPath(std::string_view host_path) const;
+  // Makes a stat of a materialized device file look like the character device.
+  static void PatchDeviceStat(const FileNode& node, struct stat& st);
+  static void PatchDeviceStatx(const FileNode& node, struct statx& stx);
+
+  const std::string& root() const { return root_; }
+
+ private:
+  FakeMachine(const Trace& trace, std::string root) : trace_(trace), root_(std::move(root)) {}
+  Status Materialize();
+
+  // An O_PATH fd of `path`'s materialized file after the checks OpenVerified()
+  // describes, or -errno.
+  int OpenPathChecked(std::string_view path) const;
+
+  const Trace& trace_;
+  std::string root_;
+  int root_fd_ = -1;  // O_PATH of root_, for lookups beneath it
+  int lock_fd_ = -1;  // root_ opened and flock()ed: this supervisor is alive
+  std::set<std::string> implied_dirs_;
+  std::map<std::pair<dev_t, ino_t>, const FileNode*> devices_;
+  // Every path Find() can hand out a file for, with the identity of that file.
+  std::map<std::string, std::pair<dev_t, ino_t>, std::less<>> identities_;
+  std::set<unsigned> nvidia_majors_;
+};
+
+}  // namespace nvprobe::fakedrv
+
+#endif  // NVPROBE_FAKE_DRIVER_SUPERVISOR_FAKE_MACHINE_H_

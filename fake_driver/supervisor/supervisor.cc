@@ -1,0 +1,261 @@
+#include "fake_driver/supervisor/supervisor.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+
+#include "fake_driver/supervisor/exec_child.h"
+#include "fake_driver/supervisor/fake_machine.h"
+#include "fake_driver/supervisor/held_devices.h"
+#include "fake_driver/supervisor/seccomp_policy.h"
+#include "fake_driver/supervisor/stop_signals.h"
+#include "fake_driver/supervisor/syscall_emulator.h"
+
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
+namespace nvprobe::fakedrv {
+namespace {
+
+class UniqueFd {
+ public:
+  explicit UniqueFd(int fd = -1) : fd_(fd) {}
+  ~UniqueFd() { if (fd_ >= 0) close(fd_); }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  int get() const { return fd_; }
+ private:
+  int fd_;
+};
+
+// The started command: its pid, a pidfd to wait on, and the filter's listener.
+struct Target {
+  pid_t pid = -1;
+  int pidfd = -1;
+  int listener = -1;
+};
+
+// Our open fds that are real NVIDIA devices (inherited by fakedrv): the command
+// must not inherit them, since no path check would stand between it and the
+// driver then (fake_driver/THREAT_MODEL.md).
+std::vector<int> RealNvidiaFds(const FakeMachine& machine) {
+  std::vector<int> fds;
+  DIR* d = opendir("/proc/self/fd");
+  if (d == nullptr) return fds;
+  while (const dirent* e = readdir(d)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    int fd = std::atoi(e->d_name);
+    struct stat st;
+    if (fd != dirfd(d) && fstat(fd, &st) == 0 && machine.IsRealNvidiaDevice(st)) fds.push_back(fd);
+  }
+  closedir(d);
+  return fds;
+}
+
+// Runs in the forked child: only async-signal-safe calls. Sends {errno, listener}
+// over `sock`, closes `drop`, restores the signal mask, and execs; never returns.
+// The command dies with the supervisor (`supervisor`: its pid): it must not run on
+// unsupervised after a `kill -KILL` of fakedrv (its own children are not killed;
+// their calls get ENOSYS, fake_driver/THREAT_MODEL.md).
+[[noreturn]] void ChildMain(int sock, const sock_fprog* prog, char* const* argv,
+                            const std::vector<int>& drop, const sigset_t* mask, pid_t supervisor) {
+  for (int fd : drop) close(fd);
+  // Set before checking the parent: had it died in between, getppid() says so.
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() != supervisor) _exit(125);
+  sigprocmask(SIG_SETMASK, mask, nullptr);
+  int err = 0;
+  int listener = -1;
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+    err = errno;
+  } else {
+    listener = static_cast<int>(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                                        SECCOMP_FILTER_FLAG_NEW_LISTENER, prog));
+    if (listener < 0) err = errno;
+  }
+  char control[CMSG_SPACE(sizeof(int))] = {};
+  iovec iov{&err, sizeof err};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  if (listener >= 0) {
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &listener, sizeof(int));
+  }
+  if (sendmsg(sock, &msg, 0) < 0) _exit(125);
+  // Our copy must go, or the target would hang instead of getting ENOSYS once the
+  // supervisor is gone.
+  if (listener >= 0) close(listener);
+  close(sock);
+  if (err != 0) _exit(125);
+  ExecOrExit127(argv);
+}
+
+StatusOr<Target> Launch(const std::vector<std::string>& args, std::vector<sock_filter>& filter,
+                        const std::vector<int>& drop, const sigset_t& mask) {
+  sock_fprog prog{static_cast<unsigned short>(filter.size()), filter.data()};
+  std::vector<char*> argv;
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+    return InternalError(std::string("socketpair: ") + std::strerror(errno));
+  }
+  const pid_t supervisor = getpid();
+  pid_t pid = fork();
+  if (pid < 0) return InternalError(std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    close(sv[0]);
+    ChildMain(sv[1], &prog, argv.data(), drop, &mask, supervisor);
+  }
+  close(sv[1]);
+  UniqueFd sock(sv[0]);
+  Target t;
+  t.pid = pid;
+  t.pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  int err = 0;
+  char control[CMSG_SPACE(sizeof(int))] = {};
+  iovec iov{&err, sizeof err};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n = recvmsg(sock.get(), &msg, MSG_CMSG_CLOEXEC);
+  cmsghdr* c = n > 0 ? CMSG_FIRSTHDR(&msg) : nullptr;
+  if (c != nullptr && c->cmsg_type == SCM_RIGHTS) std::memcpy(&t.listener, CMSG_DATA(c), sizeof(int));
+  if (t.listener < 0 || t.pidfd < 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    if (t.pidfd >= 0) close(t.pidfd);
+    return FailedPreconditionError(std::string("cannot install the seccomp filter: ") +
+                                   std::strerror(err ? err : EINVAL));
+  }
+  return t;
+}
+
+void Respond(int listener, uint64_t id, const Reply& r) {
+  seccomp_notif_resp resp{};
+  resp.id = id;
+  if (r.kind == Reply::Kind::kContinue) {
+    resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+  } else if (r.err != 0) {
+    resp.error = -r.err;
+  } else {
+    resp.val = r.val;
+  }
+  // ENOENT: the target was interrupted or died; a restarted call comes again, and
+  // IoctlReplayer recognizes it.
+  ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+}
+
+}  // namespace
+
+StatusOr<RunOutcome> Supervisor::Run(const std::vector<std::string>& argv) {
+  if (argv.empty()) return InvalidArgumentError("no command to run");
+  utsname u{};
+  uname(&u);
+  NVPROBE_RETURN_IF_ERROR(KernelSupport::Check(u.release));
+  // Before the fake machine exists, so that no stop signal can leave it behind.
+  StopSignals stop;
+  StatusOr<std::unique_ptr<FakeMachine>> machine = FakeMachine::Create(trace_, options_.work_dir);
+  if (!machine.ok()) return machine.status();
+  StatusOr<std::vector<sock_filter>> filter = SeccompPolicy::BuildFilter();
+  if (!filter.ok()) return filter.status();
+  std::vector<int> drop = RealNvidiaFds(**machine);
+  for (int fd : drop) {
+    diag_ << "fakedrv: fd " << fd << " is a real NVIDIA device; the command does not inherit it\n";
+  }
+  StatusOr<Target> target = Launch(argv, *filter, drop, stop.original_mask());
+  if (!target.ok()) return target.status();
+  UniqueFd listener(target->listener), pidfd(target->pidfd);
+  if (options_.sync_wake_up != RunOptions::SyncWakeUp::kOff) {
+    uint64_t wake = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
+    // 6.6+; correct without it, only slower.
+    if (ioctl(listener.get(), SECCOMP_IOCTL_NOTIF_SET_FLAGS, wake) != 0 &&
+        options_.sync_wake_up == RunOptions::SyncWakeUp::kOn) {
+      diag_ << "fakedrv: note: --sync-wake-up: this kernel lacks "
+               "SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (Linux 6.6+): "
+            << std::strerror(errno) << "; serving without it\n";
+    }
+  }
+
+  responder_.set_holds_device([&fake = **machine](int pid, const std::string& device) {
+    return ProcessHoldsDevice(pid, fake, device);
+  });
+  SyscallEmulator emulator(**machine, responder_, listener.get());
+  emulator.set_diagnostics(&diag_);
+  RunOutcome outcome;
+  // Serve until the command has exited and no process of its tree is left under
+  // the filter (the listener hangs up then), so children that outlive the command
+  // are still served; the exit status is the command's.
+  bool listening = true;
+  bool command_running = true;
+  while (listening || command_running) {
+    // A negative fd is ignored by poll(): the listener once it has hung up.
+    pollfd fds[3] = {{listening ? listener.get() : -1, POLLIN, 0},
+                     {stop.fd(), POLLIN, 0},
+                     {command_running ? pidfd.get() : -1, POLLIN, 0}};
+    int ready = poll(fds, 3, -1);
+    if (ready < 0) {
+      if (errno == EINTR) continue;
+      return InternalError(std::string("poll: ") + std::strerror(errno));
+    }
+    if (fds[1].revents & POLLIN) {
+      // Asked to stop: the command gets the signal (unless the terminal sent it to
+      // the whole group) and decides; once it is gone, nothing is left to wait for.
+      while (std::optional<StopSignals::Received> s = stop.Next()) {
+        diag_ << "fakedrv: " << strsignal(s->signal)
+              << (command_running ? (s->sent_by_process ? ": passed on to the command\n"
+                                                        : ": the command got it too\n")
+                                  : ": stopping; processes the command left get ENOSYS\n");
+        if (command_running && s->sent_by_process) kill(target->pid, s->signal);
+        if (!command_running) listening = false;
+      }
+      continue;
+    }
+    if (listening && (fds[0].revents & POLLIN)) {
+      seccomp_notif n{};
+      if (ioctl(listener.get(), SECCOMP_IOCTL_NOTIF_RECV, &n) == 0) {
+        Reply r = emulator.Handle(n);
+        if (r.kind != Reply::Kind::kSent) Respond(listener.get(), n.id, r);
+      }
+      continue;  // serve pending requests before reaping
+    }
+    if (listening && (fds[0].revents & (POLLHUP | POLLERR))) listening = false;
+    if (command_running && (fds[2].revents & POLLIN)) {
+      siginfo_t info{};
+      if (waitid(P_PID, static_cast<id_t>(target->pid), &info, WEXITED) != 0) {
+        return InternalError(std::string("waitid: ") + std::strerror(errno));
+      }
+      outcome.exit_status = info.si_code == CLD_EXITED ? info.si_status : 128 + info.si_status;
+      command_running = false;
+    }
+  }
+  outcome.unmatched = responder_.unmatched();
+  return outcome;
+}
+
+}  // namespace nvprobe::fakedrv

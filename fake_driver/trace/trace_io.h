@@ -1,0 +1,56 @@
+// Reading and writing traces. Loading validates everything against the ABI layer
+// of the trace's driver release and reports each problem as "FILE:LINE: what is
+// wrong"; writing produces the canonical form (stable key order, one line each).
+#ifndef NVPROBE_FAKE_DRIVER_TRACE_TRACE_IO_H_
+#define NVPROBE_FAKE_DRIVER_TRACE_TRACE_IO_H_
+
+#include <istream>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "abi/registry.h"
+#include "fake_driver/trace/trace.h"
+
+namespace nvprobe::fakedrv {
+
+// Either a valid trace or every problem found (at most kMaxTraceErrors), one
+// "FILE:LINE: message" per entry.
+struct TraceLoad {
+  static constexpr size_t kMaxTraceErrors = 20;
+  Trace trace;
+  std::vector<std::string> errors;
+  bool ok() const { return errors.empty(); }
+};
+
+// What a trace may be at most (traces/FORMAT.md, "Validation"). The largest line in
+// the corpus is 64 KB (the 64-GPU card info) and the largest trace 530 KB; a
+// recorded event with a 1 MiB nested buffer (kMaxNestedBytes) takes 4 MiB of hex.
+// Input is read line by line and never held beyond these bounds, so a trace that
+// is /dev/zero, a pipe that never ends or a 200 MB file fails fast.
+inline constexpr size_t kMaxTraceLineBytes = size_t{8} << 20;   // 8 MiB
+inline constexpr size_t kMaxTraceFileBytes = size_t{64} << 20;  // 64 MiB
+
+struct TraceLimits {
+  size_t max_line_bytes = kMaxTraceLineBytes;  // without the newline
+  size_t max_file_bytes = kMaxTraceFileBytes;
+};
+
+// A line longer than the limit is "NAME:LINE: line too long (N bytes > LIMIT)",
+// input beyond the file limit "NAME: larger than LIMIT bytes"; loading stops there.
+TraceLoad ParseTrace(std::istream& in, const std::string& name, const abi::Registry& registry,
+                     const TraceLimits& limits = {});
+// Also "PATH: is a directory", "PATH:0: cannot open: why", "PATH: cannot read: why";
+// a regular file over the limit is refused before it is read.
+TraceLoad LoadTrace(const std::string& path, const abi::Registry& registry,
+                    const TraceLimits& limits = {});
+
+void WriteTrace(const Trace& trace, std::ostream& out);
+
+// A path made absolute and lexically normal ("/a/./b/../c" -> "/a/c"); relative
+// paths are taken against `base`.
+std::string NormalizePath(std::string_view path, std::string_view base = "/");
+
+}  // namespace nvprobe::fakedrv
+
+#endif  // NVPROBE_FAKE_DRIVER_TRACE_TRACE_IO_H_
