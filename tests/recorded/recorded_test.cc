@@ -1,0 +1,169 @@
+// Recordings of a real machine (traces/recorded/580.159.04/h100-80gb-vm-1x/, see its
+// README.md): every trace loads; nvprobe replays its own recordings to exactly what
+// it printed on that machine, which agrees with what nvidia-smi printed there; and
+// the machine model of the same machine (traces/machines/h100-80gb-vm-1x.json) at
+// the same release answers nvprobe --full with the same GPU.
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/util/subprocess.h"
+
+namespace {
+
+using ::nvprobe::testing::CommandResult;
+using ::nvprobe::testing::RunCommand;
+using ::testing::HasSubstr;
+
+constexpr char kFakedrv[] = "fake_driver/fakedrv";
+constexpr char kNvprobe[] = "probe/nvprobe";
+constexpr char kDir[] = "traces/recorded/580.159.04/h100-80gb-vm-1x/";
+constexpr char kMachine[] = "traces/machines/h100-80gb-vm-1x.json";
+constexpr char kDriver[] = "580.159.04";
+// The UUID `fakedrv record --anonymize` gave the GPU.
+constexpr char kUuid[] = "GPU-face0000-0000-4000-8000-000000000001";
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// nvprobe's answer without what differs from run to run (sources' elapsed_us).
+nlohmann::json WithoutTimings(nlohmann::json j) {
+  for (nlohmann::json& s : j["sources_tried"]) s.erase("elapsed_us");
+  return j;
+}
+
+// nvidia-smi --format=csv --query-gpu=... as printed on the machine: one map per GPU
+// row, keyed by the header's names ("memory.total [MiB]" as "memory.total").
+std::vector<std::map<std::string, std::string>> ReadSmiCsv(const std::string& path) {
+  auto split = [](const std::string& line) {
+    std::vector<std::string> cells;
+    std::stringstream s(line);
+    for (std::string c; std::getline(s, c, ',');) {
+      const size_t b = c.find_first_not_of(' ');
+      cells.push_back(b == std::string::npos ? "" : c.substr(b));
+    }
+    return cells;
+  };
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  std::vector<std::string> header = split(line);
+  for (std::string& h : header) h = h.substr(0, h.find(' '));
+  std::vector<std::map<std::string, std::string>> rows;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    std::vector<std::string> cells = split(line);
+    std::map<std::string, std::string> row;
+    for (size_t i = 0; i < header.size() && i < cells.size(); ++i) row[header[i]] = cells[i];
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// (a) Every recording loads and validates against its release's ABI.
+class RecordedTraceTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(RecordedTraceTest, LoadsAndValidates) {
+  const std::string trace = kDir + GetParam() + ".trace.jsonl";
+  CommandResult r = RunCommand({kFakedrv, "show", trace}, 60);
+  ASSERT_EQ(r.status, 0) << trace << ": " << r.err;
+  // The anonymized recording: its header says so and the real UUID is gone.
+  const std::string text = Slurp(trace);
+  const std::string header = text.substr(0, text.find('\n'));
+  const nlohmann::json h = nlohmann::json::parse(header);
+  EXPECT_EQ(h["machine"]["recorded"]["driver_reported"], kDriver);
+  EXPECT_EQ(h["machine"]["recorded"]["anonymized"], true);
+  EXPECT_THAT(r.out, HasSubstr("NV_ESC_CHECK_VERSION_STR"));
+}
+
+INSTANTIATE_TEST_SUITE_P(H100Vm, RecordedTraceTest,
+                         ::testing::Values("nvprobe-fast", "nvprobe-details", "nvprobe-full",
+                                           "nvidia-smi-q", "nvidia-smi-L", "nvidia-smi-query-driver",
+                                           "nvml-client-full", "nvml-client-installer"));
+
+// (b) nvprobe's recordings replay, strictly, to what nvprobe printed on the machine.
+struct Mode {
+  std::string name;
+  std::vector<std::string> flags;
+};
+void PrintTo(const Mode& m, std::ostream* os) { *os << m.name; }
+
+class NvprobeReplayTest : public ::testing::TestWithParam<Mode> {};
+
+TEST_P(NvprobeReplayTest, AnswersWhatItAnsweredOnTheMachine) {
+  const Mode& m = GetParam();
+  std::vector<std::string> args = {kFakedrv, "run", "--strict", "--trace",
+                                   kDir + ("nvprobe-" + m.name) + ".trace.jsonl", "--", kNvprobe};
+  args.insert(args.end(), m.flags.begin(), m.flags.end());
+  args.push_back("--json");
+  CommandResult r = RunCommand(args, 60);
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  const nlohmann::json got = WithoutTimings(nlohmann::json::parse(r.out));
+  const nlohmann::json want = nlohmann::json::parse(Slurp(kDir + ("nvprobe-" + m.name) + ".expected.json"));
+  EXPECT_EQ(got, want) << "got " << got.dump(2) << "\nwant " << want.dump(2);
+}
+
+TEST_P(NvprobeReplayTest, ExpectedAnswerAgreesWithNvidiaSmiOnTheMachine) {
+  const nlohmann::json want =
+      nlohmann::json::parse(Slurp(kDir + ("nvprobe-" + GetParam().name) + ".expected.json"));
+  const auto smi = ReadSmiCsv(std::string(kDir) + "nvidia-smi-query.expected.csv");
+  ASSERT_EQ(smi.size(), 1u);
+  ASSERT_EQ(want["gpus"].size(), smi.size());
+  const auto& row = smi[0];
+  const nlohmann::json& g = want["gpus"][0];
+  EXPECT_EQ(want["driver"]["version"], row.at("driver_version"));
+  // nvidia-smi writes an 8-digit domain (00000000:00:06.0), nvprobe sysfs' 4.
+  EXPECT_EQ("0000" + g["pci_bus_id"].get<std::string>(), row.at("pci.bus_id"));
+  EXPECT_EQ(Lower(row.at("pci.device_id")),
+            g["pci_device_id"].get<std::string>() + g["pci_vendor_id"].get<std::string>().substr(2));
+  EXPECT_EQ(row.at("uuid"), kUuid);
+  EXPECT_EQ(row.at("compute_cap"), g["compute_capability"]);
+  // What a mode learns equals nvidia-smi's; what it does not learn is null
+  // (probe/README.md: the fast path learns no subsystem, name or UUID, only --full
+  // learns memory).
+  const bool details = GetParam().name != "fast", full = GetParam().name == "full";
+  auto learned = [](bool in_mode, const std::string& value) {
+    return in_mode ? nlohmann::json(value) : nlohmann::json(nullptr);
+  };
+  EXPECT_EQ(g["pci_subsystem_id"], learned(details, Lower(row.at("pci.sub_device_id"))));
+  EXPECT_EQ(g["name"], learned(details, row.at("name")));
+  EXPECT_EQ(g["uuid"], learned(details, row.at("uuid")));
+  EXPECT_EQ(g["memory_mib"].dump(), full ? row.at("memory.total").substr(0, row.at("memory.total").find(' '))
+                                         : "null");
+}
+
+INSTANTIATE_TEST_SUITE_P(H100Vm, NvprobeReplayTest,
+                         ::testing::Values(Mode{"fast", {}}, Mode{"details", {"--details"}},
+                                           Mode{"full", {"--full"}}),
+                         [](const auto& info) { return info.param.name; });
+
+// (c) The machine model of the recorded machine answers as the machine did.
+TEST(RecordedModelTest, ModelAnswersFullLikeTheRecording) {
+  CommandResult r = RunCommand({kFakedrv, "run", "--strict", "--machine", kMachine, "--driver", kDriver, "--",
+                                kNvprobe, "--full", "--json"},
+                               60);
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  const nlohmann::json got = nlohmann::json::parse(r.out);
+  const nlohmann::json want = nlohmann::json::parse(Slurp(std::string(kDir) + "nvprobe-full.expected.json"));
+  EXPECT_EQ(got["driver"], want["driver"]);
+  ASSERT_EQ(got["gpus"].size(), 1u);
+  EXPECT_EQ(got["gpus"], want["gpus"]) << "got " << got["gpus"].dump(2) << "\nwant " << want["gpus"].dump(2);
+  EXPECT_EQ(got["gpus"][0]["uuid"], kUuid);
+}
+
+}  // namespace
