@@ -154,7 +154,9 @@ const char* IdInfoV2(ControlCall& c) {
   c.Set("deviceInstance", static_cast<uint64_t>(IndexOf(c.machine, g)));
   c.Set("subDeviceInstance", 0);
   c.Set("sliStatus", 0);
-  c.Set("boardId", 0);
+  // A GPU alone on its board: gpumgrGetGpuIdInfo() gives an unassigned boardId the
+  // gpuId (nvidia-smi -q prints it as "Board ID"; 0x6 on the recorded H100 VM).
+  c.Set("boardId", GpuIdOf(*g));
   c.Set("gpuInstance", static_cast<uint64_t>(IndexOf(c.machine, g)));
   c.Set("numaId", 0xFFFFFFFF);  // NV0000_CTRL_NO_NUMA_NODE: not a NUMA-onlined GPU
   return "NV_OK";
@@ -282,10 +284,28 @@ const char* TimeCorrelation(ControlCall& c) {
   return "NV_OK";
 }
 
+// Chips with PDB_PROP_GPU_MIG_SUPPORTED (generated/g_gpu_nvoc.c, 580.142: GA100 |
+// GH100 | GB100 | GB102 | GB10B | GB110 | GB112 | GB202 | GB203). On bare metal
+// getGpuInfos() asks the physical RM (NV2080_CTRL_CMD_INTERNAL_GPU_GET_SMC_MODE):
+// MIG supported and not enabled is DISABLED (nvidia-smi -q: "MIG Mode: Disabled"),
+// otherwise UNSUPPORTED ("N/A"). The model never enables MIG. The values are
+// ctrl2080gpu.h's NV2080_CTRL_GPU_INFO_GPU_SMC_MODE_{UNSUPPORTED,DISABLED} (the
+// same in every release; the ABI layer does not declare them).
+uint64_t SmcMode(ControlCall& c) {
+  constexpr uint64_t kSmcModeUnsupported = 0, kSmcModeDisabled = 2;
+  static const char* const kMigChips[] = {"GA100", "GH100", "GB100", "GB102", "GB10B",
+                                         "GB110", "GB112", "GB202", "GB203"};
+  for (const char* chip : kMigChips) {
+    if (c.gpu().chip == chip) return kSmcModeDisabled;
+  }
+  return kSmcModeUnsupported;
+}
+
 uint64_t MemoryKib(ControlCall& c) { return uint64_t{c.gpu().memory_mib} * 1024; }
 
 const std::vector<std::pair<std::string, InfoValue>> kGpuInfo = {
     {"GPU_SM_VERSION", [](ControlCall& c) -> uint64_t { return c.gpu().sm_version; }},
+    {"GPU_SMC_MODE", SmcMode},  // subdevice_ctrl_gpu_kernel.c:getGpuInfos()
 };
 
 const std::vector<std::pair<std::string, InfoValue>> kFbInfo = {
