@@ -33,33 +33,18 @@ std::string Parent(std::string_view path) {
   return slash == 0 || slash == std::string_view::npos ? "/" : std::string(path.substr(0, slash));
 }
 
-// mkdir -p, remembering what exists: a trace's files share a few directories, and
-// asking the filesystem again for each is most of a replay's start-up on ext4.
-Status MakeDirs(const std::string& path, std::set<std::string>& made) {
-  if (path.empty() || path == "/" || made.count(path)) return OkStatus();
-  NVPROBE_RETURN_IF_ERROR(MakeDirs(Parent(path), made));
-  if (mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
-    return InternalError("mkdir " + path + ": " + std::strerror(errno));
-  }
-  made.insert(path);
-  return OkStatus();
-}
-
-Status WriteFile(const std::string& path, const std::string& content, mode_t mode) {
-  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return InternalError("create " + path + ": " + std::strerror(errno));
+// Writes all of `content` to `fd`; false on a short write.
+bool WriteAll(int fd, const std::string& content) {
   size_t done = 0;
   while (done < content.size()) {
     ssize_t n = write(fd, content.data() + done, content.size() - done);
-    if (n <= 0) {
-      close(fd);
-      return InternalError("write " + path + ": " + std::strerror(errno));
-    }
+    if (n <= 0) return false;
     done += static_cast<size_t>(n);
   }
-  close(fd);
-  return OkStatus();
+  return true;
 }
+
+std::string_view BaseName(std::string_view path) { return path.substr(path.rfind('/') + 1); }
 
 bool StartsWithDir(std::string_view path, std::string_view dir) {
   if (dir == "/") return true;
@@ -184,51 +169,84 @@ StatusOr<std::unique_ptr<FakeMachine>> FakeMachine::Create(const Trace& trace,
   m->lock_fd_ = lock_fd;
   m->root_fd_ = open(tmpl.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (m->root_fd_ < 0) return InternalError("open " + tmpl + ": " + std::strerror(errno));
-  NVPROBE_RETURN_IF_ERROR(m->Materialize());
+  struct stat root_st;
+  if (fstat(m->root_fd_, &root_st) != 0) return InternalError("stat " + tmpl + ": " + std::strerror(errno));
+  m->identities_["/"] = {root_st.st_dev, root_st.st_ino};
+  m->IndexPaths();
   m->nvidia_majors_ = NvidiaMajors();
   return m;
 }
 
-Status FakeMachine::Materialize() {
-  std::set<std::string> made;
+void FakeMachine::IndexPaths() {
   for (const FileNode& n : trace_.files) {
     if (n.type == NodeType::kAbsent) continue;
     for (std::string p = Parent(n.path); Depth(p) >= kMinImpliedDepth; p = Parent(p)) {
       implied_dirs_.insert(p);
     }
-    std::string host = root_ + n.path;
-    switch (n.type) {
-      case NodeType::kDir:
-        NVPROBE_RETURN_IF_ERROR(MakeDirs(host, made));
-        break;
-      case NodeType::kFile:
-        NVPROBE_RETURN_IF_ERROR(MakeDirs(Parent(host), made));
-        NVPROBE_RETURN_IF_ERROR(WriteFile(host, n.content, n.mode ? n.mode : 0444));
-        break;
-      case NodeType::kCharDev: {
-        NVPROBE_RETURN_IF_ERROR(MakeDirs(Parent(host), made));
-        NVPROBE_RETURN_IF_ERROR(WriteFile(host, "", 0666));
-        struct stat st;
-        if (stat(host.c_str(), &st) != 0) return InternalError("stat " + host);
-        devices_[{st.st_dev, st.st_ino}] = &n;
-        break;
-      }
-      case NodeType::kAbsent:
-        break;
+    // Every directory on the way, the fake ones and the plain containers above them
+    // (/proc, /sys/bus), learns its entries, so that a listing shows them all.
+    for (std::string child = n.path; child != "/";) {
+      std::string parent = Parent(child);
+      std::vector<std::string>& entries = children_[parent];
+      if (!entries.empty() && entries.back() == child) break;  // the rest is known
+      bool known = false;
+      for (const std::string& e : entries) known = known || e == child;
+      if (known) break;
+      entries.push_back(child);
+      child = parent;
     }
   }
-  for (const std::string& d : implied_dirs_) NVPROBE_RETURN_IF_ERROR(MakeDirs(root_ + d, made));
-  auto remember = [this](const std::string& path) -> Status {
-    struct stat st;
-    if (lstat((root_ + path).c_str(), &st) != 0) return InternalError("stat " + root_ + path);
-    identities_[path] = {st.st_dev, st.st_ino};
-    return OkStatus();
-  };
-  for (const FileNode& n : trace_.files) {
-    if (n.type != NodeType::kAbsent) NVPROBE_RETURN_IF_ERROR(remember(n.path));
+}
+
+int FakeMachine::CreateEntry(const std::string& path) {
+  const int parent = OpenPathChecked(Parent(path));
+  if (parent < 0) return parent;
+  const FileNode* n = trace_.FindFile(path);
+  const std::string name(BaseName(path));
+  int fd = -1;
+  int err = 0;
+  if (n == nullptr || n->type == NodeType::kDir) {
+    if (mkdirat(parent, name.c_str(), 0755) != 0) {
+      err = errno;
+    } else {
+      fd = openat(parent, name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    }
+  } else {
+    const mode_t mode = n->type == NodeType::kCharDev ? 0666 : (n->mode ? n->mode : 0444);
+    // O_EXCL | O_NOFOLLOW: whatever the target (same uid) put there first is never
+    // written through, and fails the check below as a replaced file would.
+    fd = openat(parent, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd >= 0 && n->type == NodeType::kFile && !WriteAll(fd, n->content)) err = errno ? errno : EIO;
   }
-  for (const std::string& d : implied_dirs_) NVPROBE_RETURN_IF_ERROR(remember(d));
-  return OkStatus();
+  if (fd < 0 && err == 0) err = errno;
+  close(parent);
+  struct stat st;
+  if (err == 0 && fstat(fd, &st) != 0) err = errno;
+  if (fd >= 0) close(fd);
+  // EEXIST: not made by us, so not the machine's.
+  if (err != 0) return err == EEXIST ? -EIO : -err;
+  identities_[path] = {st.st_dev, st.st_ino};
+  if (n != nullptr && n->type == NodeType::kCharDev) devices_[{st.st_dev, st.st_ino}] = n;
+  return 0;
+}
+
+int FakeMachine::Ensure(std::string_view path, bool complete) {
+  if (path.empty() || path[0] != '/') return -ENOENT;
+  std::string p(path);
+  if (!identities_.count(p)) {
+    if (int e = Ensure(Parent(p), false); e != 0) return e;
+    if (int e = CreateEntry(p); e != 0) return e;
+  }
+  if (complete && !completed_.count(p)) {
+    auto it = children_.find(p);
+    if (it != children_.end()) {
+      for (const std::string& child : it->second) {
+        if (int e = Ensure(child, false); e != 0) return e;
+      }
+    }
+    completed_.insert(p);
+  }
+  return 0;
 }
 
 FakeMachine::~FakeMachine() {
@@ -237,12 +255,16 @@ FakeMachine::~FakeMachine() {
   if (lock_fd_ >= 0) close(lock_fd_);  // after: a half-removed tree is not stale
 }
 
-std::optional<FakePath> FakeMachine::Find(std::string_view path) const {
+std::optional<FakePath> FakeMachine::Find(std::string_view path) {
   if (const FileNode* n = trace_.FindFile(path)) {
     if (n->type == NodeType::kAbsent) return FakePath{ENOENT, "", n};
+    if (Ensure(path, false) != 0) return FakePath{EIO, "", n};
     return FakePath{n->open_errno, root_ + std::string(path), n};
   }
-  if (implied_dirs_.count(std::string(path))) return FakePath{0, root_ + std::string(path), nullptr};
+  if (implied_dirs_.count(std::string(path))) {
+    if (Ensure(path, false) != 0) return FakePath{EIO, "", nullptr};
+    return FakePath{0, root_ + std::string(path), nullptr};
+  }
   for (const FileNode& n : trace_.files) {
     if (StartsWithDir(path, n.path) && (n.type == NodeType::kAbsent || n.type == NodeType::kDir)) {
       return FakePath{ENOENT, "", nullptr};
@@ -292,8 +314,16 @@ int FakeMachine::OpenPathChecked(std::string_view path) const {
   return fd;
 }
 
-int FakeMachine::OpenVerified(std::string_view path, int flags) const {
-  int pfd = OpenPathChecked(path);
+int FakeMachine::OpenMaterialized(std::string_view path) {
+  const FileNode* node = trace_.FindFile(path);
+  // A directory is listed whole: its entries are made before anyone can read it.
+  const int e = Ensure(path, node == nullptr || node->type == NodeType::kDir);
+  if (e != 0) return e == -ENOENT ? e : -EIO;
+  return OpenPathChecked(path);
+}
+
+int FakeMachine::OpenVerified(std::string_view path, int flags) {
+  int pfd = OpenMaterialized(path);
   if (pfd < 0 || (flags & O_PATH)) return pfd;
   // Reopening the checked O_PATH fd through /proc gets that very inode: no second
   // lookup to race with. O_NOFOLLOW was about the caller's path, not this link.
@@ -304,8 +334,8 @@ int FakeMachine::OpenVerified(std::string_view path, int flags) const {
   return fd < 0 ? -err : fd;
 }
 
-int FakeMachine::StatVerified(std::string_view path, struct stat* st) const {
-  int pfd = OpenPathChecked(path);
+int FakeMachine::StatVerified(std::string_view path, struct stat* st) {
+  int pfd = OpenMaterialized(path);
   if (pfd < 0) return pfd;
   int r = fstat(pfd, st) == 0 ? 0 : -errno;
   close(pfd);
@@ -313,8 +343,8 @@ int FakeMachine::StatVerified(std::string_view path, struct stat* st) const {
 }
 
 int FakeMachine::StatxVerified(std::string_view path, int flags, unsigned mask,
-                               struct statx* stx) const {
-  int pfd = OpenPathChecked(path);
+                               struct statx* stx) {
+  int pfd = OpenMaterialized(path);
   if (pfd < 0) return pfd;
   int r = statx(pfd, "", AT_EMPTY_PATH | (flags & AT_STATX_SYNC_TYPE), mask, stx) == 0 ? 0 : -errno;
   close(pfd);

@@ -3,6 +3,11 @@
 // the target's behalf. Decides which paths belong to the fake machine; everything
 // else behaves normally.
 //
+// Files are materialized lazily, on the first lookup that finds them (Find), and a
+// directory with all its entries before it is opened or stat()ed, so that a listing
+// shows exactly the trace's entries. A run that looks at no fake file (the floor:
+// `/bin/true`) writes nothing but the private directory, whatever the GPU count.
+//
 // A path belongs to the fake machine when the trace lists it, when it is a
 // directory above a listed path at least three levels deep (/proc/driver/nvidia,
 // /sys/bus/pci/devices, ...), or when it lies below such a directory or below an
@@ -22,6 +27,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "abi/status.h"
 #include "fake_driver/trace/trace.h"
@@ -54,8 +60,10 @@ class FakeMachine {
   FakeMachine(const FakeMachine&) = delete;
   FakeMachine& operator=(const FakeMachine&) = delete;
 
-  // nullopt: not part of the fake machine (let the kernel handle it).
-  std::optional<FakePath> Find(std::string_view path) const;
+  // nullopt: not part of the fake machine (let the kernel handle it). A path that
+  // exists in the fake machine is materialized first, so that `host_path` is there
+  // (EIO when something not made by fakedrv is in its way).
+  std::optional<FakePath> Find(std::string_view path);
   // The device node behind an open file, by the file's identity.
   const FileNode* DeviceByIdentity(dev_t dev, ino_t ino) const;
   // The trace's character device with this number, or null.
@@ -71,10 +79,10 @@ class FakeMachine {
   // made: resolved beneath the private root with no symlink followed, opened
   // O_PATH first (a device node or FIFO put in its place is never opened for
   // real), same inode; anything else is -EIO.
-  int OpenVerified(std::string_view path, int flags) const;
+  int OpenVerified(std::string_view path, int flags);
   // stat / statx of the same file, checked the same way: 0 or -errno.
-  int StatVerified(std::string_view path, struct stat* st) const;
-  int StatxVerified(std::string_view path, int flags, unsigned mask, struct statx* stx) const;
+  int StatVerified(std::string_view path, struct stat* st);
+  int StatxVerified(std::string_view path, int flags, unsigned mask, struct statx* stx);
   // A path inside the private directory, as the target sees it ("/dev/nvidiactl");
   // any other path unchanged.
   std::string VirtualPath(std::string_view host_path) const;
@@ -86,7 +94,17 @@ class FakeMachine {
 
  private:
   FakeMachine(const Trace& trace, std::string root) : trace_(trace), root_(std::move(root)) {}
-  Status Materialize();
+  // Learns the implied directories and every directory's entries (no I/O).
+  void IndexPaths();
+  // Makes `path` (a file, device or directory of the trace, an implied directory,
+  // or a directory above them) and the directories above it, each created beneath
+  // its checked parent with O_EXCL / mkdirat and no symlink followed; `complete`:
+  // also the entries of a directory. 0, or -errno (-EIO: something not ours is in
+  // the way).
+  int Ensure(std::string_view path, bool complete);
+  int CreateEntry(const std::string& path);
+  // Ensure() then OpenPathChecked(): what the *Verified calls open.
+  int OpenMaterialized(std::string_view path);
 
   // An O_PATH fd of `path`'s materialized file after the checks OpenVerified()
   // describes, or -errno.
@@ -97,8 +115,11 @@ class FakeMachine {
   int root_fd_ = -1;  // O_PATH of root_, for lookups beneath it
   int lock_fd_ = -1;  // root_ opened and flock()ed: this supervisor is alive
   std::set<std::string> implied_dirs_;
+  // Each directory's entries, in trace order; the directories already made whole.
+  std::map<std::string, std::vector<std::string>, std::less<>> children_;
+  std::set<std::string, std::less<>> completed_;
   std::map<std::pair<dev_t, ino_t>, const FileNode*> devices_;
-  // Every path Find() can hand out a file for, with the identity of that file.
+  // Every path materialized so far, with the identity of the file made for it.
   std::map<std::string, std::pair<dev_t, ino_t>, std::less<>> identities_;
   std::set<unsigned> nvidia_majors_;
 };

@@ -40,7 +40,7 @@ struct Reply {
 
 class SyscallEmulator {
  public:
-  SyscallEmulator(const FakeMachine& machine, IoctlResponder& responder, int listener)
+  SyscallEmulator(FakeMachine& machine, IoctlResponder& responder, int listener)
       : machine_(machine), responder_(responder), listener_(listener) {}
 
   // Where refusals are explained, one line each; none when unset.
@@ -83,7 +83,7 @@ class SyscallEmulator {
   Reply Access(const seccomp_notif& n, int dirfd, uint64_t path, ProcessMemory& mem);
   Reply Ioctl(const seccomp_notif& n, ProcessMemory& mem);
 
-  const FakeMachine& machine_;
+  FakeMachine& machine_;  // materializes files on first use
   IoctlResponder& responder_;
   int listener_;
   std::ostream* diag_ = nullptr;
