@@ -14,6 +14,7 @@
 
 #include "abi/registry.h"
 #include "fake_driver/abi_commands.h"
+#include "fake_driver/diff/diff_command.h"
 #include "fake_driver/supervisor/exec_child.h"
 #include "fake_driver/record/record_command.h"
 #include "fake_driver/synth/synth.h"
@@ -33,6 +34,10 @@ constexpr char kDescription[] =
     "                                  run CMD on machine description M with release V's\n"
     "                                  driver modelled (NVIDIA's nvidia-smi and NVML too)\n"
     "  show T                          decode trace T for people\n"
+    "  diff --machine M [--max-lines N] T\n"
+    "                                  ask the machine model of description M (trace T's\n"
+    "                                  release) every ioctl event of recording T and print\n"
+    "                                  each field it answers differently, then a summary\n"
     "  record -o T [--anonymize] -- CMD ARGS...\n"
     "                                  run CMD (on a real GPU machine) and record what it\n"
     "                                  did with the NVIDIA driver as trace T (ptrace)\n"
@@ -46,7 +51,9 @@ constexpr char kDescription[] =
     "when a request had no recorded answer, 125 when the supervisor itself failed;\n"
     "SIGTERM/SIGINT/SIGHUP/SIGQUIT sent to `run` go on to CMD, and the fake machine is\n"
     "removed once CMD has gone.\n"
-    "`record` exits with CMD's status too, 125 when no trace could be written.";
+    "`record` exits with CMD's status too, 125 when no trace could be written.\n"
+    "`diff` exits 0 when the model answers every event as recorded, 1 on any difference,\n"
+    "2 on bad input (a missing or invalid trace or description).";
 
 // std::cout's buffer: fd 1, remembering why a write failed (stdio keeps no errno,
 // and a failed write must be reported, not lost).
@@ -148,6 +155,15 @@ int Main(int argc, char** argv) {
   synth->add_option("-o,--output", synth_out, "trace to write")->required();
   synth->add_option("--expected", synth_expected, "also write nvprobe's expected answer here");
 
+  std::string model_diff_machine, model_diff_trace;
+  nvprobe::fakedrv::diff::DiffOptions model_diff_opts;
+  CLI::App* model_diff = app.add_subcommand(
+      "diff", "compare the machine model's answers with a recording, event by event");
+  model_diff->add_option("--machine", model_diff_machine, "machine description (JSON)")->required();
+  model_diff->add_option("--max-lines", model_diff_opts.max_lines_per_event,
+                         "differing fields printed per event before \"... N more\" (default 8)");
+  model_diff->add_option("trace", model_diff_trace, "the recording (trace file)")->required();
+
   nvprobe::fakedrv::RecordOptions record_opts;
   CLI::App* record = app.add_subcommand("record", "record a command's driver interactions");
   record->add_option("-o,--output", record_opts.output, "trace to write")->required();
@@ -164,7 +180,8 @@ int Main(int argc, char** argv) {
   // CLI11 reports a mistyped command as a missing one; name it instead.
   if (argc >= 2 && argv[1][0] != '-' && std::string(argv[1]) != "abi" &&
       std::string(argv[1]) != "run" && std::string(argv[1]) != "show" &&
-      std::string(argv[1]) != "synth" && std::string(argv[1]) != "record") {
+      std::string(argv[1]) != "synth" && std::string(argv[1]) != "record" &&
+      std::string(argv[1]) != "diff") {
     std::cerr << "fakedrv: unknown command '" << argv[1] << "' (see fakedrv --help)\n";
     return kExitUsage;
   }
@@ -227,6 +244,10 @@ int Main(int argc, char** argv) {
                                           synth_expected, std::cerr);
   if (*record) return nvprobe::fakedrv::RecordCommand(registry, record_opts, std::cerr);
   if (*show) return nvprobe::fakedrv::ShowCommand(registry, show_trace, std::cout, std::cerr);
+  if (*model_diff) {
+    return nvprobe::fakedrv::diff::DiffCommand(registry, model_diff_machine, model_diff_trace,
+                                               model_diff_opts, std::cout, std::cerr);
+  }
   if (*versions) return nvprobe::fakedrv::AbiVersions(registry, versions_json, std::cout);
   if (*dump && dump_driver->count() == 0) {
     std::cerr << "fakedrv: abi dump: --driver is required (see fakedrv abi dump --help)\n";
