@@ -186,9 +186,8 @@ std::optional<FakePath> SyscallEmulator::FindFake(pid_t pid, const PathArg& p, b
   return machine_.Find(resolved->path);
 }
 
-const FileNode* SyscallEmulator::DeviceBehindFd(pid_t pid, int fd, struct stat* st) const {
-  std::string link = "/proc/" + std::to_string(pid) + "/fd/" + std::to_string(fd);
-  if (stat(link.c_str(), st) != 0) return nullptr;
+const FileNode* SyscallEmulator::DeviceBehindFd(pid_t pid, int fd, struct stat* st) {
+  if (fd_dirs_.Stat(pid, fd, st) != 0) return nullptr;
   return machine_.DeviceByIdentity(st->st_dev, st->st_ino);
 }
 
@@ -344,12 +343,11 @@ Reply SyscallEmulator::Access(const seccomp_notif& n, int dirfd, uint64_t path, 
 
 Reply SyscallEmulator::Ioctl(const seccomp_notif& n, ProcessMemory& mem) {
   const int fd = static_cast<int>(n.data.args[0]);
-  std::string link = "/proc/" + std::to_string(n.pid) + "/fd/" + std::to_string(fd);
   struct stat st {};
-  if (stat(link.c_str(), &st) != 0) {
+  if (int err = fd_dirs_.Stat(static_cast<pid_t>(n.pid), fd, &st); err != 0) {
     // Not an open fd (the kernel says EBADF), unless we may not look: then no
     // 'F' ioctl goes through, whatever the fd is.
-    if (errno == EACCES || errno == EPERM) return Refuse(n.pid, EPERM, "cannot inspect it (not dumpable?)");
+    if (err == EACCES || err == EPERM) return Refuse(n.pid, EPERM, "cannot inspect it (not dumpable?)");
     return Reply::Continue();
   }
   const FileNode* dev = machine_.DeviceByIdentity(st.st_dev, st.st_ino);

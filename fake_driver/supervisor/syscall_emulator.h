@@ -22,6 +22,7 @@
 
 #include "fake_driver/supervisor/fake_machine.h"
 #include "fake_driver/responder/responder.h"
+#include "fake_driver/supervisor/proc_fd_dirs.h"
 #include "fake_driver/supervisor/process_memory.h"
 #include "fake_driver/trace/trace_io.h"
 
@@ -71,7 +72,7 @@ class SyscallEmulator {
   std::optional<FakePath> FindFake(pid_t pid, const PathArg& p, bool follow_last,
                                    std::string* name, Resolved* resolved) const;
 
-  const FileNode* DeviceBehindFd(pid_t pid, int fd, struct stat* st) const;
+  const FileNode* DeviceBehindFd(pid_t pid, int fd, struct stat* st);
   Reply Refuse(pid_t pid, int err, const std::string& why) const;
 
   Reply Open(const seccomp_notif& n, int dirfd, uint64_t path, uint64_t flags, ProcessMemory& mem);
@@ -87,6 +88,7 @@ class SyscallEmulator {
   IoctlResponder& responder_;
   int listener_;
   std::ostream* diag_ = nullptr;
+  ProcFdDirs fd_dirs_;  // the fd-identity check of each ioctl and fstat
 };
 
 }  // namespace nvprobe::fakedrv
