@@ -86,6 +86,7 @@ void EndToEnd(Context& ctx);          // e2e_bench.cc
 void SyscallCounts(Context& ctx);     // syscall_bench.cc
 void MatrixThroughput(Context& ctx);  // matrix_bench.cc
 void ToolsVsNvprobe(Context& ctx);    // tools_bench.cc
+void FloorScaling(Context& ctx);      // floor_bench.cc
 
 // Median of samples (sorted copy); 0 when empty.
 double Median(std::vector<double> samples);

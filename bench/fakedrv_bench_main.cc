@@ -5,7 +5,7 @@
 // exits 1 only when something did not run correctly, never because of a timing.
 //
 //   bazel run -c opt //bench:fakedrv_bench [-- --quick] [--reps=N] [--matrix_traces=N]
-//       [--jobs=N] [--sections=replay,e2e,syscalls,matrix,tools]
+//       [--jobs=N] [--sections=replay,floor,e2e,syscalls,matrix,tools]
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
@@ -17,7 +17,7 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: fakedrv_bench [--quick] [--reps=N] [--matrix_traces=N] [--jobs=N]\n"
-    "                     [--sections=replay,e2e,syscalls,matrix,tools]\n"
+    "                     [--sections=replay,floor,e2e,syscalls,matrix,tools]\n"
     "  --quick            seconds-long smoke run (tiny counts; the figures mean nothing)\n"
     "  --reps=N           process runs per end-to-end figure, median taken (default 15)\n"
     "  --matrix_traces=N  corpus traces for the matrix throughput, spread over the\n"
@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
     void (*run)(nvprobe::bench::Context&);
   };
   const Section kSections[] = {{"replay", nvprobe::bench::ReplayOverhead},
+                               {"floor", nvprobe::bench::FloorScaling},
                                {"e2e", nvprobe::bench::EndToEnd},
                                {"syscalls", nvprobe::bench::SyscallCounts},
                                {"matrix", nvprobe::bench::MatrixThroughput},
