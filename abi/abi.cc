@@ -99,6 +99,9 @@ Status Abi::Validate() const {
         case FieldKind::kHandle:
           if (f.width != 4) return InternalError(where + fq + ": a handle is 4 bytes");
           break;
+        case FieldKind::kFd:
+          if (f.width != 4) return InternalError(where + fq + ": an fd is 4 bytes");
+          break;
         case FieldKind::kPointer:
           if (f.width != 8) return InternalError(where + fq + ": a pointer is 8 bytes");
           if (!f.nested) return InternalError(where + fq + ": pointer without a nested buffer");

@@ -90,6 +90,9 @@ StructBuilder& StructBuilder::U64(std::string name, uint32_t offset) {
 StructBuilder& StructBuilder::Handle(std::string name, uint32_t offset) {
   return Add(MakeField(std::move(name), offset, 4, FieldKind::kHandle));
 }
+StructBuilder& StructBuilder::Fd(std::string name, uint32_t offset) {
+  return Add(MakeField(std::move(name), offset, 4, FieldKind::kFd));
+}
 StructBuilder& StructBuilder::Pointer(std::string name, uint32_t offset, NestedBuffer n) {
   Field f = MakeField(std::move(name), offset, 8, FieldKind::kPointer);
   f.nested = std::move(n);

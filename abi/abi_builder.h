@@ -44,6 +44,8 @@ class StructBuilder {
   StructBuilder& U32(std::string name, uint32_t offset);
   StructBuilder& U64(std::string name, uint32_t offset);
   StructBuilder& Handle(std::string name, uint32_t offset);
+  // An int file descriptor of the caller's.
+  StructBuilder& Fd(std::string name, uint32_t offset);
   StructBuilder& Pointer(std::string name, uint32_t offset, NestedBuffer nested);
   StructBuilder& Array(std::string name, uint32_t offset, uint32_t element_width,
                        uint32_t count);

@@ -9,6 +9,7 @@ std::string_view FieldKindName(FieldKind kind) {
     case FieldKind::kPointer: return "pointer";
     case FieldKind::kArray: return "array";
     case FieldKind::kString: return "string";
+    case FieldKind::kFd: return "fd";
   }
   return "unknown";
 }

@@ -19,6 +19,7 @@ enum class FieldKind {
   kPointer,  // NvP64 / user pointer to a nested buffer (see NestedBuffer)
   kArray,    // fixed array of `count` integers of width/count bytes each
   kString,   // fixed char array holding a NUL-terminated (or full) string
+  kFd,       // the caller's file descriptor (int): its number means nothing on replay
 };
 
 std::string_view FieldKindName(FieldKind kind);

@@ -41,9 +41,11 @@ constexpr char kDescription[] =
     "  record -o T [--anonymize] -- CMD ARGS...\n"
     "                                  run CMD (on a real GPU machine) and record what it\n"
     "                                  did with the NVIDIA driver as trace T (ptrace)\n"
-    "  synth --machine M --driver V -o T [--expected E]\n"
-    "                                  synthesize trace T (and nvprobe's expected answer E)\n"
-    "                                  for machine description M on release V\n"
+    "  synth --machine M --driver V -o T [--expected E] [--nvprobe P] [-- CMD ARGS...]\n"
+    "                                  run CMD (default: nvprobe P in every mode the matrix\n"
+    "                                  runs) on the machine model of description M on\n"
+    "                                  release V and write what the model served as trace\n"
+    "                                  T (and nvprobe's expected answer E, from M alone)\n"
     "A version that is not a known release resolves to the nearest earlier known release\n"
     "of its branch (or the nearest earlier overall), with a notice on stderr.\n"
     "Exit status: 0 ok, 1 bad input (e.g. a malformed version or an invalid trace), 2 usage\n"
@@ -148,12 +150,17 @@ int Main(int argc, char** argv) {
   CLI::App* show = app.add_subcommand("show", "decode a trace, strace-like");
   show->add_option("trace", show_trace, "trace file")->required();
 
-  std::string synth_machine, synth_driver, synth_out, synth_expected;
-  CLI::App* synth = app.add_subcommand("synth", "synthesize a trace from a machine description");
-  synth->add_option("--machine", synth_machine, "machine description (JSON)")->required();
-  synth->add_option("--driver", synth_driver, "driver release, e.g. 580.95.05")->required();
-  synth->add_option("-o,--output", synth_out, "trace to write")->required();
-  synth->add_option("--expected", synth_expected, "also write nvprobe's expected answer here");
+  nvprobe::fakedrv::SynthOptions synth_opts;
+  CLI::App* synth = app.add_subcommand(
+      "synth", "record the machine model serving a command (default: nvprobe in each mode)");
+  synth->add_option("--machine", synth_opts.machine_path, "machine description (JSON)")->required();
+  synth->add_option("--driver", synth_opts.driver, "driver release, e.g. 580.95.05")->required();
+  synth->add_option("-o,--output", synth_opts.trace_path, "trace to write")->required();
+  synth->add_option("--expected", synth_opts.expected_path,
+                    "also write nvprobe's expected answer here (from the description alone)");
+  synth->add_option("--nvprobe", synth_opts.nvprobe_path,
+                    "the nvprobe binary recorded when no command is given (default: nvprobe in PATH)");
+  synth->add_option("command", synth_opts.command, "CMD ARGS... (after --) to record instead of nvprobe");
 
   std::string model_diff_machine, model_diff_trace;
   nvprobe::fakedrv::diff::DiffOptions model_diff_opts;
@@ -240,8 +247,7 @@ int Main(int argc, char** argv) {
                                         std::cerr);
   }
   if (*synth)
-    return nvprobe::fakedrv::SynthCommand(registry, synth_machine, synth_driver, synth_out,
-                                          synth_expected, std::cerr);
+    return nvprobe::fakedrv::SynthCommand(registry, synth_opts, std::cerr);
   if (*record) return nvprobe::fakedrv::RecordCommand(registry, record_opts, std::cerr);
   if (*show) return nvprobe::fakedrv::ShowCommand(registry, show_trace, std::cout, std::cerr);
   if (*model_diff) {

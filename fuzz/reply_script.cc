@@ -45,7 +45,7 @@ std::vector<Region> AbiTracker::Regions(unsigned long request, void* arg) const 
   const size_t size = _IOC_SIZE(request);
   out.push_back({top, size});
   if (abi_ == nullptr) return out;
-  const abi::StructLayout* layout = fakedrv::EscapeLayout(*abi_, _IOC_NR(request));
+  const abi::StructLayout* layout = fakedrv::EscapeLayout(*abi_, _IOC_NR(request), size);
   // Nested buffers only where the request carries exactly the escape's struct, as
   // the probe sends it; anything else is raw bytes.
   if (layout != nullptr && layout->size == size) AddNested(*layout, top, 0, out);

@@ -227,3 +227,17 @@ CORPUS = {
     "gpu-without-driver-a100": _FAULT_RELEASES,
     "fault-ctl-eacces-no-files": _FAULT_RELEASES,
 }
+
+# NVIDIA's own tools recorded on the machine model (`fakedrv synth -- TOOL`), for
+# the releases whose userspace tools/bootstrap fetches (@nvidia_userspace): what
+# nvidia-smi -q and the NVML client (tests/nvidia/nvml_client.c) ask, answered by
+# the model, replayed with --strict by //tests/nvidia:nvidia_replay_test. Written
+# to nvidia/<release>/<machine>.<tool>.trace.jsonl.
+NVIDIA_TOOL_RELEASES = ["535.261.03", "550.163.01"]
+
+# One GPU each: an 8-GPU nvidia-smi -q trace is 4 MB (mostly the zeroed parameters
+# of controls the model does not support), and on the two-GPU desktop NVML's
+# replay goes astray at the second GPU (it asks GPU 0x100's ID info again and
+# opens /dev/nvidia0 for index 1, though every answer before matched in order;
+# not understood yet, so not in the corpus).
+NVIDIA_TOOL_MACHINES = ["a100-pcie-1x", "l4-1x", "t4-1x"]

@@ -36,7 +36,8 @@ void BaseFrontend(AbiBuilder& b) {
   // element (kernel-open/nvidia/nv.c:nvidia_read_card_info()).
   b.Escape("NV_ESC_CARD_INFO", 200, "nv_ioctl_card_info_t");
 
-  b.Struct("nv_ioctl_register_fd_t", 4).U32("ctl_fd", 0);
+  // The caller's /dev/nvidiactl fd (nv.c:nvidia_ioctl() NV_ESC_REGISTER_FD).
+  b.Struct("nv_ioctl_register_fd_t", 4).Fd("ctl_fd", 0);
   b.Escape("NV_ESC_REGISTER_FD", 201, "nv_ioctl_register_fd_t");
 
   b.Constant("NV_RM_API_VERSION_STRING_LENGTH", 64);

@@ -101,7 +101,8 @@ class Comparer {
       std::span<const uint8_t> r = rec.subspan(f.offset, f.width);
       std::span<const uint8_t> m = model.subspan(f.offset, f.width);
       switch (f.kind) {
-        case abi::FieldKind::kInteger: Integer(f, r, m, path, escape_struct); break;
+        case abi::FieldKind::kInteger:
+        case abi::FieldKind::kFd: Integer(f, r, m, path, escape_struct); break;
         case abi::FieldKind::kHandle: Handle(f, r, m, path); break;
         case abi::FieldKind::kPointer: {
           const bool rn = LoadUint(r, 0, f.width) == 0, mn = LoadUint(m, 0, f.width) == 0;

@@ -19,6 +19,10 @@ namespace nvprobe::fakedrv::model {
 // What the model remembers between calls that controls change.
 struct ModelState {
   std::set<uint32_t> detached_gpu_ids;  // GPU_DETACH_IDS'd, until attached again
+  // Timestamps from a counter instead of the host's clocks, so that the same
+  // requests get the same answers in every run (fakedrv synth records them).
+  bool fixed_clock = false;
+  uint64_t clock_ticks = 0;
 };
 
 class ControlCall {

@@ -232,8 +232,11 @@ const char* BusPciInfo(ControlCall& c) {
   return "NV_OK";
 }
 
+// From 595.44.02 the params hold ASCII only (ctrl2080gpu.h: no FLAGS_TYPE_UNICODE,
+// no `unicode` member): every request gets the ASCII name.
 const char* NameString(ControlCall& c) {
-  if (c.In("gpuNameStringFlags") == c.C("NV2080_CTRL_GPU_GET_NAME_STRING_FLAGS_TYPE_UNICODE")) {
+  if (c.params_has("gpuNameString.unicode") &&
+      c.In("gpuNameStringFlags") == c.C("NV2080_CTRL_GPU_GET_NAME_STRING_FLAGS_TYPE_UNICODE")) {
     std::string wide;  // UTF-16LE; names are ASCII (machine/machine_description.cc checks)
     for (char ch : c.gpu().name) wide += std::string{ch, '\0'};
     c.SetBytes("gpuNameString.unicode", wide);
@@ -270,12 +273,17 @@ const char* TimeCorrelation(ControlCall& c) {
     timespec mono{}, wall{};
     clock_gettime(CLOCK_MONOTONIC, &mono);
     clock_gettime(CLOCK_REALTIME, &wall);
+    if (c.state.fixed_clock) {  // 1 ms apart from 2026-01-01T00:00:00Z
+      const uint64_t tick = ++c.state.clock_ticks;
+      mono = {static_cast<time_t>(tick / 1000), static_cast<long>(tick % 1000) * 1000000};
+      wall = {static_cast<time_t>(1767225600 + tick / 1000), mono.tv_nsec};
+    }
     const uint64_t mono_ns = uint64_t(mono.tv_sec) * 1000000000 + mono.tv_nsec;
     uint64_t cpu_time = mono_ns;
     if (source == c.C("NV2080_TIMER_GPU_CPU_TIME_CPU_CLK_ID_OSTIME")) {
       cpu_time = uint64_t(wall.tv_sec) * 1000000 + wall.tv_nsec / 1000;
     } else if (source == c.C("NV2080_TIMER_GPU_CPU_TIME_CPU_CLK_ID_TSC")) {
-      cpu_time = __builtin_ia32_rdtsc();
+      cpu_time = c.state.fixed_clock ? mono_ns * 2 : __builtin_ia32_rdtsc();
     }
     const uint32_t at = list.offset + i * list.entry->size;
     StoreUint(*list.out, at + cpu->offset, cpu->width, cpu_time);

@@ -1,6 +1,5 @@
 #include "fake_driver/model/machine_files.h"
 
-#include "fake_driver/synth/synth.h"
 
 namespace nvprobe::fakedrv::model {
 namespace {
@@ -100,7 +99,7 @@ Trace MachineFilesOf(const Machine& machine, std::shared_ptr<const abi::Abi> abi
   t.machine = machine.json;
   t.abi = std::move(abi);
   t.source = "machine model of " + machine.name;
-  AddMachineFiles(machine, driver, t);
+  AddDriverFiles(machine, driver, t);
   if (!machine.HasKernelDriver()) return t;
   Add(t, "/proc/driver/nvidia/params", NodeType::kFile, kParams);
   // kernel/module/procfs.c: "name size refcount deps state address".

@@ -33,6 +33,8 @@ class MachineModel : public IoctlResponder {
 
   // Log every request with the handler that answered it.
   void set_verbose(bool v) { verbose_ = v; }
+  // Timestamps from a counter, not the host's clocks: the same answers every run.
+  void set_fixed_clock(bool fixed) { state_.fixed_clock = fixed; }
 
   const Machine& machine() const { return machine_; }
   const RmObjects& objects() const { return objects_; }

@@ -67,28 +67,6 @@ bool Conform(const abi::Abi& abi, ArgBuffer& b, const abi::StructLayout* layout)
   return true;
 }
 
-// Bytes that are not UTF-8 become U+FFFD (JSON strings are UTF-8).
-bool MakeUtf8(std::string& s) {
-  std::string out;
-  bool changed = false;
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    bool ok = n > 0 && i + n <= s.size();
-    for (size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(s[i + k]) >> 6) == 2;
-    if (ok) {
-      out.append(s, i, n);
-      i += n;
-    } else {
-      out += "\xef\xbf\xbd";
-      ++i;
-      changed = true;
-    }
-  }
-  s = std::move(out);
-  return changed;
-}
-
 std::string Field(const std::string& content, const std::string& key) {
   size_t p = content.find(key);
   if (p == std::string::npos) return "";
@@ -114,7 +92,7 @@ std::string NowUtc() {
 std::string UnknownToAbi(const abi::Abi& abi, const IoctlEvent& ev) {
   const abi::Binding* esc = abi.EscapeByNumber(ev.nr());
   if (esc == nullptr) return "escape " + HexNumber(ev.nr()) + " (request " + HexNumber(ev.request) + ")";
-  const abi::StructLayout* layout = EscapeLayout(abi, ev.nr());
+  const abi::StructLayout* layout = EscapeLayout(abi, ev.nr(), ev.args.in.size());
   if (layout != nullptr && ev.args.in.size() == layout->size) {
     for (const abi::Field& f : layout->fields) {
       if (!f.nested || f.nested->selector_field.empty()) continue;
@@ -165,7 +143,7 @@ Trace BuildRecordedTrace(const Recorder& recorder, std::shared_ptr<const abi::Ab
     IoctlEvent ev = captured;
     ev.args.address = 0;
     bool known = t.abi->EscapeByNumber(ev.nr()) != nullptr;
-    if (ev.nested_not_followed || !known || !Conform(*t.abi, ev.args, EscapeLayout(*t.abi, ev.nr()))) {
+    if (ev.nested_not_followed || !known || !Conform(*t.abi, ev.args, EscapeLayout(*t.abi, ev.nr(), ev.args.in.size()))) {
       ev.nested_not_followed = true;
       ev.args.layout = nullptr;
       ev.args.nested.clear();
@@ -231,10 +209,6 @@ int RecordCommand(const abi::Registry& registry, const RecordOptions& options, s
     if (model.empty()) continue;
     gpus.push_back({{"name", model}, {"pci_bus_id", Field(f.content, "Bus Location:")}});
   }
-  std::vector<std::string> binary;
-  for (FileNode& f : trace.files) {
-    if (f.type == NodeType::kFile && MakeUtf8(f.content)) binary.push_back(f.path);
-  }
   const std::string date = NowUtc();
   nlohmann::ordered_json rec = {
       {"tool", kRecorderVersion},
@@ -245,7 +219,6 @@ int RecordCommand(const abi::Registry& registry, const RecordOptions& options, s
       {"abi_release", trace.driver},
       {"anonymized", options.anonymize},
   };
-  if (!binary.empty()) rec["not_utf8_replaced"] = binary;
   trace.machine = {{"gpus", gpus}, {"recorded", rec}};
   trace.provenance = "recorded by " + std::string(kRecorderVersion) + " on " + u.sysname + " " +
                      u.release + " " + u.machine + ", " + date + ", driver " + version + ": " + command;

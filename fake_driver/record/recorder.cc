@@ -253,7 +253,7 @@ void Recorder::IoctlEntry(const SyscallStop& s) {
     if (a.ok()) abi = *a;
   }
   if (abi != nullptr) {
-    ev.args.layout = EscapeLayout(*abi, ev.nr());
+    ev.args.layout = EscapeLayout(*abi, ev.nr(), ev.args.in.size());
     if (ReadNestedBuffers(*abi, ev.args, mem) != ReadError::kNone) {
       ev.args.nested.clear();
       ev.nested_not_followed = true;

@@ -37,11 +37,12 @@ void IoctlReplayer::TranslateHandles(const ArgBuffer& rec, const ArgBuffer& live
                  }
                  StoreUint(out, off, 4, c);
                });
-  // The client's own pointers go back unchanged.
-  ForEachField(rec.layout, out.size(), abi::FieldKind::kPointer,
-               [&](const abi::Field& f, uint32_t off) {
-                 StoreUint(out, off, f.width, LoadUint(live.in, off, f.width));
-               });
+  // The client's own pointers and fds go back unchanged.
+  for (abi::FieldKind kind : {abi::FieldKind::kPointer, abi::FieldKind::kFd}) {
+    ForEachField(rec.layout, out.size(), kind, [&](const abi::Field& f, uint32_t off) {
+      StoreUint(out, off, f.width, LoadUint(live.in, off, f.width));
+    });
+  }
 }
 
 Status IoctlReplayer::WriteOutput(const ArgBuffer& rec, const ArgBuffer& live, TargetMemory& mem,
@@ -51,6 +52,9 @@ Status IoctlReplayer::WriteOutput(const ArgBuffer& rec, const ArgBuffer& live, T
     if (ln == nullptr) continue;
     NVPROBE_RETURN_IF_ERROR(WriteOutput(rn, *ln, mem, nullptr));
   }
+  // A raw buffer (no layout: the matcher did not compare it) that the driver left
+  // as it was keeps the client's own bytes: the recorded client's are not its.
+  if (rec.layout == nullptr && rec.out == rec.in) return OkStatus();
   // Only ever the client's own buffer: the live size, never the recorded one
   // (the matcher and the loader make them equal; this holds whatever they do).
   if (rec.out.size() != live.in.size()) {
@@ -129,7 +133,7 @@ IoctlResult IoctlReplayer::Handle(const std::string& device, uint32_t request, u
   req.device = device;
   req.request = request;
   req.args.address = arg;
-  req.args.layout = EscapeLayout(*trace_.abi, request & 0xff);
+  req.args.layout = EscapeLayout(*trace_.abi, request & 0xff, _IOC_SIZE(request));
   req.args.in.resize(_IOC_SIZE(request));
   if (!mem.Read(arg, req.args.in).ok()) return {-1, EFAULT};
   if (std::optional<RuleAnswer> a = rules_.Malformed(req)) {

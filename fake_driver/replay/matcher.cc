@@ -9,6 +9,21 @@ namespace {
 // The driver writes this field; what the client leaves in it does not matter.
 constexpr char kStatusField[] = "status";
 
+// One plain field check at `off`: bytes equal; pointers both null or both not;
+// fds both valid or both not (the numbers are the recording process's and the
+// client's own).
+bool Agrees(const FieldCheck& c, const std::vector<uint8_t>& rec, const std::vector<uint8_t>& live,
+            uint32_t off) {
+  switch (c.kind) {
+    case FieldCheck::Kind::kBytes: return std::memcmp(rec.data() + off, live.data() + off, c.width) == 0;
+    case FieldCheck::Kind::kPointer: return (LoadUint(rec, off, c.width) == 0) == (LoadUint(live, off, c.width) == 0);
+    case FieldCheck::Kind::kFd:
+      return (static_cast<int32_t>(LoadUint(rec, off, 4)) < 0) == (static_cast<int32_t>(LoadUint(live, off, 4)) < 0);
+    case FieldCheck::Kind::kHandle: return true;  // compared through the handle map
+  }
+  return false;
+}
+
 ComparePlan PlanOf(const abi::StructLayout& layout) {
   std::vector<std::pair<uint32_t, uint32_t>> bytes;  // [begin, end)
   std::vector<FieldCheck> pointers;
@@ -17,6 +32,8 @@ ComparePlan PlanOf(const abi::StructLayout& layout) {
     if (f.name == kStatusField) continue;
     if (f.kind == abi::FieldKind::kPointer) {
       pointers.push_back({FieldCheck::Kind::kPointer, f.offset, f.width});
+    } else if (f.kind == abi::FieldKind::kFd) {
+      pointers.push_back({FieldCheck::Kind::kFd, f.offset, f.width});
     } else if (f.kind == abi::FieldKind::kHandle && f.width == 4) {
       plan.handles.push_back({FieldCheck::Kind::kHandle, f.offset, f.width});
     } else {
@@ -95,19 +112,13 @@ class InputMatcher {
     ComparePlan own;
     if (cached == plans_.end()) own = PlanOf(layout);
     const ComparePlan& plan = cached == plans_.end() ? own : cached->second;
-    const uint8_t* r = rec.in.data();
-    const uint8_t* l = live.in.data();
     // Identical bytes agree in every plain field and pointer (a large array, such
     // as card info's 32 entries, in one comparison); only handles remain.
     const bool identical = rec.in == live.in;
     for (size_t base = 0; !identical && base + layout.size <= rec.in.size(); base += layout.size) {
       for (const FieldCheck& c : plan.plain) {
         uint32_t off = static_cast<uint32_t>(base + c.offset);
-        if (c.kind == FieldCheck::Kind::kBytes ? std::memcmp(r + off, l + off, c.width) != 0
-                                               : (LoadUint(rec.in, off, c.width) == 0) !=
-                                                     (LoadUint(live.in, off, c.width) == 0)) {
-          return false;
-        }
+        if (!Agrees(c, rec.in, live.in, off)) return false;
       }
     }
     // Handles after, in layout order: each costs a map lookup.
@@ -150,6 +161,8 @@ class InputScorer {
         bool eq = true;
         if (f.kind == abi::FieldKind::kPointer) {
           eq = (LoadUint(rec.in, off, f.width) == 0) == (LoadUint(live.in, off, f.width) == 0);
+        } else if (f.kind == abi::FieldKind::kFd) {
+          eq = Agrees({FieldCheck::Kind::kFd, f.offset, f.width}, rec.in, live.in, off);
         } else if (f.kind == abi::FieldKind::kHandle && f.width == 4) {
           eq = handles_.Matches(static_cast<uint32_t>(LoadUint(rec.in, off, 4)),
                                 static_cast<uint32_t>(LoadUint(live.in, off, 4)));

@@ -37,7 +37,7 @@ struct Match {
 // One contiguous run of input bytes that must be equal, or one handle or pointer
 // field, of a struct layout (offsets within one element).
 struct FieldCheck {
-  enum class Kind { kBytes, kHandle, kPointer };
+  enum class Kind { kBytes, kHandle, kPointer, kFd };
   Kind kind = Kind::kBytes;
   uint32_t offset = 0, width = 0;
 };
@@ -47,7 +47,7 @@ struct FieldCheck {
 // tell events apart at the least cost, then handles (a map lookup each) in
 // layout order.
 struct ComparePlan {
-  std::vector<FieldCheck> plain;    // kBytes and kPointer
+  std::vector<FieldCheck> plain;    // kBytes, kPointer and kFd
   std::vector<FieldCheck> handles;  // kHandle
 };
 

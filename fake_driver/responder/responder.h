@@ -35,7 +35,8 @@ class IoctlResponder {
   // Whether process `pid` holds an fd of a device node (the device-allocation rule
   // asks); unset: assumed held, so no request is refused for it.
   using HoldsDeviceOf = std::function<bool(int pid, const std::string& device_path)>;
-  void set_holds_device(HoldsDeviceOf f) { holds_device_ = std::move(f); }
+  // Virtual so that a responder wrapping another (RecordingResponder) passes it on.
+  virtual void set_holds_device(HoldsDeviceOf f) { holds_device_ = std::move(f); }
 
  protected:
   bool Holds(int pid, const std::string& device) const {

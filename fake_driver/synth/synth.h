@@ -1,9 +1,9 @@
 // `fakedrv synth`: a trace for one release from a machine description, and the
-// answer nvprobe must give on it. The trace answers every request nvprobe makes
-// (both version-query forms, card info, the full path, the files) with the release's
-// semantics from the ABI layer; the expected answer comes from the description and
-// the CUDA level each release reports (traces/cuda_levels.tsv) alone, never from
-// running the probe or from its tables.
+// answer nvprobe must give on it. The trace is a recording of the machine model
+// (fake_driver/model/) answering commands - by default nvprobe in every mode the
+// matrix runs - so synth knows nothing of any client's requests. The expected
+// answer comes from the description and the CUDA level each release reports
+// (traces/cuda_levels.tsv) alone, never from running the probe or from its tables.
 #ifndef NVPROBE_FAKE_DRIVER_SYNTH_SYNTH_H_
 #define NVPROBE_FAKE_DRIVER_SYNTH_SYNTH_H_
 
@@ -11,6 +11,8 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -29,10 +31,6 @@ inline constexpr uint32_t kDeviceHandleBase = 0x5c000000;
 // GPUs, in the trace and in the expected answer.
 uint64_t MostCardInfoEntries(const abi::Abi& abi);
 
-// The fake machine's files and device nodes for `m` on `driver` (what nvprobe
-// reads: device nodes, version files, procfs GPU information, sysfs PCI IDs).
-void AddMachineFiles(const Machine& m, const std::string& driver, Trace& t);
-
 // Every RM status the faults name (alloc_status, control_status) is a constant of
 // `abi`'s release; the error names the key.
 Status CheckFaultStatuses(const Machine& m, const abi::Abi& abi);
@@ -43,9 +41,29 @@ Status CheckFaultStatuses(const Machine& m, const abi::Abi& abi);
 StatusOr<std::shared_ptr<const abi::Abi>> SynthRelease(const abi::Registry& registry,
                                                         const std::string& driver);
 
-// `driver` must be a release the registry knows exactly.
+// One command synth runs on the model, with environment variables set for it.
+struct SynthRun {
+  std::vector<std::string> argv;
+  std::vector<std::pair<std::string, std::string>> env;
+};
+
+// nvprobe (the binary at `nvprobe`) in each mode the matrix runs (tests/matrix/
+// check_answer.cc): --json, --details, --full, --query-gpu CSV, and the fast path
+// with NVPROBE_DRIVER_VERSION=`driver`.
+std::vector<SynthRun> NvprobeRuns(const std::string& nvprobe, const std::string& driver);
+
+// Runs each of `runs` under the supervisor with the machine model of `machine` on
+// release `driver` (one the registry knows exactly) answering, and returns the
+// trace of what the model served: the machine's files, then every request in the
+// order served (a request an earlier run made with the same answer is kept once). With
+// `all_files` the trace holds every file the model presents (what NVIDIA's tools
+// read too), else nvprobe's files. The commands see a
+// PATH with no nvidia-smi and write their output nowhere; their exit status is
+// theirs to choose (a fault profile makes nvprobe fail), but a command the
+// supervisor cannot run is an error.
 StatusOr<Trace> SynthesizeTrace(const abi::Registry& registry, const Machine& machine,
-                                const std::string& driver);
+                                const std::string& driver, const std::vector<SynthRun>& runs,
+                                bool all_files);
 
 // {"schema":"nvprobe-expected/1","machine","driver","modes":{"fast":{...},"full":{...}}};
 // each mode: exit_status, driver, platform, gpus (every nvprobe/1 field), and
@@ -58,13 +76,17 @@ StatusOr<nlohmann::ordered_json> ExpectedAnswer(const abi::Registry& registry,
 // ExpectedAnswer refuses.
 std::string CudaLevelOf(const std::string& driver);
 
-// `fakedrv synth --machine M --driver V -o T [--expected E]`: 0 ok, 1 bad input.
-// Nothing is written unless everything is: each output goes to a temporary file
-// beside it that is renamed over it; an output that is one of the inputs (or the
-// other output) is refused.
-int SynthCommand(const abi::Registry& registry, const std::string& machine_path,
-                 const std::string& driver, const std::string& trace_path,
-                 const std::string& expected_path, std::ostream& err);
+// `fakedrv synth --machine M --driver V -o T [--expected E] [--nvprobe P] [-- CMD]`:
+// 0 ok, 1 bad input. Records `command` on the model (empty: nvprobe, the binary
+// `nvprobe_path`, in every mode). Nothing is written unless everything is: each
+// output goes to a temporary file beside it that is renamed over it; an output
+// that is one of the inputs (or the other output) is refused.
+struct SynthOptions {
+  std::string machine_path, driver, trace_path, expected_path;
+  std::string nvprobe_path = "nvprobe";
+  std::vector<std::string> command;
+};
+int SynthCommand(const abi::Registry& registry, const SynthOptions& options, std::ostream& err);
 
 }  // namespace nvprobe::fakedrv
 

@@ -23,10 +23,10 @@ void StoreUint(std::span<uint8_t> bytes, uint32_t offset, uint32_t width, uint64
   std::memcpy(bytes.data() + offset, &value, width);
 }
 
-const abi::StructLayout* EscapeLayout(const abi::Abi& abi, uint32_t nr) {
+const abi::StructLayout* EscapeLayout(const abi::Abi& abi, uint32_t nr, uint64_t size) {
   const abi::Binding* b = abi.EscapeByNumber(nr);
   if (b == nullptr || b->params_struct.empty()) return nullptr;
-  return abi.FindStruct(b->params_struct);
+  return abi.FindStruct(b->ParamsForSize(static_cast<uint32_t>(size), abi));
 }
 
 StatusOr<std::vector<PointerTarget>> PointerTargets(const abi::Abi& abi,

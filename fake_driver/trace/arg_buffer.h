@@ -47,8 +47,10 @@ struct PointerTarget {
 uint64_t LoadUint(std::span<const uint8_t> bytes, uint32_t offset, uint32_t width);
 void StoreUint(std::span<uint8_t> bytes, uint32_t offset, uint32_t width, uint64_t value);
 
-// The struct an ioctl number takes, or null (unknown escape, or no struct).
-const abi::StructLayout* EscapeLayout(const abi::Abi& abi, uint32_t nr);
+// The struct an ioctl number takes with an argument of `size` bytes (an escape may
+// take two, told apart by size: abi::Binding::ParamsForSize()), or null (unknown
+// escape, or no struct).
+const abi::StructLayout* EscapeLayout(const abi::Abi& abi, uint32_t nr, uint64_t size);
 
 // The nested buffers that `bytes` (exactly one `layout` struct) point at, per the
 // ABI: null pointers and zero lengths are left out. Fails when a length is larger

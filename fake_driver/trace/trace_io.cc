@@ -16,6 +16,7 @@
 
 #include "fake_driver/trace/hex.h"
 #include "fake_driver/trace/json_depth.h"
+#include "fake_driver/trace/utf8.h"
 
 namespace nvprobe::fakedrv {
 namespace {
@@ -326,7 +327,7 @@ constexpr int64_t kMaxErrno = 4095;
 
 bool ParseFileNode(const Json& j, int line, Problems& p, FileNode& node) {
   node.line = line;
-  if (!OnlyKnownKeys(j, {"path", "type", "major", "minor", "mode", "open_errno", "content"},
+  if (!OnlyKnownKeys(j, {"path", "type", "major", "minor", "mode", "open_errno", "content", "content_hex"},
                      "a file entry", p, line)) {
     return false;
   }
@@ -354,6 +355,19 @@ bool ParseFileNode(const Json& j, int line, Problems& p, FileNode& node) {
       return false;
     }
     node.content = j["content"].get<std::string>();
+  }
+  // Bytes that are not UTF-8 (a PCI config space) cannot be a JSON string.
+  if (j.contains("content_hex")) {
+    if (node.type != NodeType::kFile || !j["content_hex"].is_string() || j.contains("content")) {
+      p.Add(line, "\"content_hex\" (a string) belongs to files only, instead of \"content\"");
+      return false;
+    }
+    StatusOr<std::vector<uint8_t>> bytes = HexDecode(j["content_hex"].get<std::string>());
+    if (!bytes.ok()) {
+      p.Add(line, "\"content_hex\": " + bytes.status().message());
+      return false;
+    }
+    node.content.assign(bytes->begin(), bytes->end());
   }
   if (node.type == NodeType::kCharDev) {
     if (!j.contains("major") || !j["major"].is_number_unsigned() || !j.contains("minor") ||
@@ -444,7 +458,7 @@ bool ParseEvent(const Json& j, int line, const Trace& trace, Problems& p, IoctlE
     }
     if (!BufferParser(abi, p, line).Parse(j, req, ev.args)) return false;
   } else {
-    ev.args.layout = EscapeLayout(abi, ev.nr());
+    ev.args.layout = EscapeLayout(abi, ev.nr(), _IOC_SIZE(ev.request));
     if (!BufferParser(abi, p, line).Parse(j, esc->name, ev.args)) return false;
   }
   if (ev.args.in.size() != _IOC_SIZE(ev.request)) {
@@ -700,7 +714,11 @@ void WriteTrace(const Trace& trace, std::ostream& out) {
       j["mode"] = m;
     }
     if (f.open_errno != 0 && ErrnoName(f.open_errno)) j["open_errno"] = ErrnoName(f.open_errno);
-    if (f.type == NodeType::kFile) j["content"] = f.content;
+    if (f.type == NodeType::kFile && IsUtf8(f.content)) {
+      j["content"] = f.content;
+    } else if (f.type == NodeType::kFile) {
+      j["content_hex"] = HexEncode(std::span(reinterpret_cast<const uint8_t*>(f.content.data()), f.content.size()));
+    }
     out << j.dump() << "\n";
   }
   for (const IoctlEvent& e : trace.events) {

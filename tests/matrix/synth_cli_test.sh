@@ -6,6 +6,8 @@ fakedrv=fake_driver/fakedrv
 machine=traces/machines/hgx-h100-8x.json
 out="${TEST_TMPDIR:-/tmp}"
 fail() { echo "FAIL: $*"; exit 1; }
+# synth records nvprobe (found in PATH by default) on the machine model.
+PATH="$PWD/probe:$PATH"
 
 $fakedrv synth --machine $machine --driver 525.147.05 -o "$out/t.jsonl" --expected "$out/e.json" \
   || fail "synth exited $?"
@@ -69,4 +71,28 @@ rc=$?
 grep -qF "cannot write $out/t.jsonl: File too large" "$out/err" || fail "no reason: $(cat "$out/err")"
 cmp -s "$out/good.jsonl" "$out/t.jsonl" || fail "the good trace was cut short"
 [ -z "$(ls "$out" | grep '^t\.jsonl\.')" ] || fail "temporary files left: $(ls "$out")"
+
+# Without nvprobe in PATH nor --nvprobe: an error naming the fix, nothing written.
+rm -f "$out/n.jsonl"
+PATH=/nonexistent $fakedrv synth --machine $machine --driver 580.95.05 -o "$out/n.jsonl" 2>"$out/err"
+[ $? -eq 1 ] || fail "synth without nvprobe did not exit 1"
+grep -qF "fakedrv synth: nvprobe: not found in PATH (give --nvprobe PATH)" "$out/err" \
+  || fail "no reason: $(cat "$out/err")"
+[ ! -e "$out/n.jsonl" ] || fail "a trace was written without nvprobe"
+PATH=/nonexistent $fakedrv synth --machine $machine --driver 580.95.05 -o "$out/n.jsonl" \
+  --nvprobe probe/nvprobe || fail "synth --nvprobe exited $?"
+
+# A command of one's own: the trace holds what the model answered it (the full
+# path's controls) and every file the model presents.
+$fakedrv synth --machine $machine --driver 580.95.05 -o "$out/own.jsonl" -- probe/nvprobe --full \
+  || fail "synth -- CMD exited $?"
+$fakedrv show "$out/own.jsonl" | grep -q 'NV2080_CTRL_CMD_FB_GET_INFO' || fail "no FB_GET_INFO recorded"
+grep -q '"path":"/proc/driver/nvidia/params"' "$out/own.jsonl" || fail "model files missing"
+grep -q 'recorded serving: nvprobe --full' "$out/own.jsonl" || fail "provenance does not name the command"
+$fakedrv run --strict --trace "$out/own.jsonl" -- probe/nvprobe --full >/dev/null \
+  || fail "the recording does not replay strictly"
+$fakedrv synth --machine $machine --driver 580.95.05 -o "$out/x.jsonl" -- /nonexistent/tool 2>"$out/err"
+[ $? -eq 1 ] || fail "synth of a missing command did not exit 1"
+grep -qF "/nonexistent/tool: not an executable file" "$out/err" || fail "no reason: $(cat "$out/err")"
+[ ! -e "$out/x.jsonl" ] || fail "a trace was written for a command that never ran"
 echo PASS

@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/nvidia/tool_checks.h"
 #include "tests/util/subprocess.h"
 
 namespace {
@@ -31,64 +32,14 @@ const char* const kMachines[] = {"a100-pcie-1x", "a10g-4x",      "hgx-h100-8x",
                                  "rtx4090-workstation", "t4-1x", "v100-sxm2-8x"};
 const char* const kReleases[] = {"535.261.03", "550.163.01"};
 
-std::string Runfiles() {
-  const char* d = std::getenv("TEST_SRCDIR");
-  return d ? d : "..";
-}
+using ::nvprobe::testing::Exists;
+using ::nvprobe::testing::GpusOf;
+using ::nvprobe::testing::Hex32;
+using ::nvprobe::testing::Lines;
+using ::nvprobe::testing::NvmlBusId;
+using Gpu = ::nvprobe::testing::DescribedGpu;
 
-std::string Dist(const std::string& release) {
-  return Runfiles() + "/nvidia_userspace/dist/" + release;
-}
-
-bool Exists(const std::string& p) {
-  struct stat st {};
-  return stat(p.c_str(), &st) == 0;
-}
-
-struct Gpu {
-  std::string bus_id;  // "0000:3b:00.0"
-  std::string name, uuid, cc;
-  uint64_t memory_mib = 0;
-  uint32_t device_id = 0, subsystem_id = 0;
-};
-
-std::vector<Gpu> GpusOf(const std::string& machine) {
-  std::ifstream in("traces/machines/" + machine + ".json");
-  nlohmann::json j = nlohmann::json::parse(in);
-  std::vector<Gpu> out;
-  for (const auto& g : j["gpus"]) {
-    Gpu x;
-    x.bus_id = g["pci_bus_id"];
-    x.name = g["name"];
-    x.uuid = g["uuid"];
-    x.cc = g["compute_capability"];
-    x.memory_mib = g["memory_mib"];
-    x.device_id = std::stoul(g["device_id"].get<std::string>(), nullptr, 16);
-    x.subsystem_id = std::stoul(g["subsystem_id"].get<std::string>(), nullptr, 16);
-    out.push_back(x);
-  }
-  return out;
-}
-
-// NVML's bus id: 8-digit domain, upper case hex.
-std::string NvmlBusId(const std::string& bus) {
-  std::string s = "0000" + bus;
-  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string Hex32(uint32_t v) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "0x%08x", v);
-  return buf;
-}
-
-std::vector<std::string> Lines(const std::string& s) {
-  std::vector<std::string> out;
-  std::istringstream in(s);
-  for (std::string l; std::getline(in, l);) out.push_back(l);
-  return out;
-}
+std::string Dist(const std::string& release) { return ::nvprobe::testing::NvidiaDist(release); }
 
 class NvidiaToolsTest : public ::testing::TestWithParam<std::tuple<const char*, const char*>> {
  protected:
@@ -156,34 +107,13 @@ TEST_P(NvidiaToolsTest, SmiDashboardShowsEveryGpu) {
 TEST_P(NvidiaToolsTest, SmiQueryShowsTheDescription) {
   CommandResult r = OnModel({Smi(), "-q"});
   ASSERT_EQ(r.status, 0) << r.out << r.err;
-  EXPECT_THAT(r.out, ::testing::ContainsRegex("Driver Version +: " + release_));
-  EXPECT_THAT(r.out, ::testing::ContainsRegex("Attached GPUs +: " + std::to_string(gpus_.size())));
-  for (const Gpu& g : gpus_) {
-    EXPECT_THAT(r.out, ::testing::ContainsRegex("Product Name +: " + g.name));
-    EXPECT_THAT(r.out, ::testing::ContainsRegex("GPU UUID +: " + g.uuid));
-    EXPECT_THAT(r.out, ::testing::ContainsRegex("Bus Id +: " + NvmlBusId(g.bus_id)));
-    EXPECT_THAT(r.out, ::testing::ContainsRegex("Total +: " + std::to_string(g.memory_mib) + " MiB"));
-  }
+  ::nvprobe::testing::ExpectSmiQueryShows(r.out, gpus_, release_);
 }
-
 
 TEST_P(NvidiaToolsTest, NvmlClientShowsTheDescription) {
   CommandResult r = OnModel({"tests/nvidia/nvml_client"});
   ASSERT_EQ(r.status, 0) << r.out << r.err;
-  nlohmann::json j = nlohmann::json::parse(r.out);
-  EXPECT_EQ(j["driver_version"], release_);
-  ASSERT_EQ(j["count"], gpus_.size());
-  for (size_t i = 0; i < gpus_.size(); ++i) {
-    const Gpu& g = gpus_[i];
-    const nlohmann::json& n = j["gpus"][i];
-    EXPECT_EQ(n["name"], g.name);
-    EXPECT_EQ(n["uuid"], g.uuid);
-    EXPECT_EQ(n["pci_bus_id"], NvmlBusId(g.bus_id));
-    EXPECT_EQ(n["pci_device_id"], Hex32((g.device_id << 16) | 0x10de));
-    EXPECT_EQ(n["pci_subsystem_id"], Hex32(g.subsystem_id));
-    EXPECT_EQ(n["memory_total_bytes"], g.memory_mib * 1024 * 1024);
-    EXPECT_EQ(n["compute_capability"], g.cc);
-  }
+  ::nvprobe::testing::ExpectNvmlClientShows(r.out, gpus_, release_);
 }
 
 // nvprobe's modes and its nvidia-smi source against NVML, GPU by GPU, on the same
