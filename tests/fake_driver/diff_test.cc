@@ -141,10 +141,8 @@ TEST(DiffTest, ATraceTheModelMadeShowsNoDifference) {
   }
 }
 
-// The committed corpus is synthesized separately from the model (synth_trace.cc
-// before synth recorded the model). The model serves every request nvprobe makes
-// there as the corpus says; only some output fields the model has since learned
-// from real recordings differ (see the DISABLED test below).
+// The committed corpus is `fakedrv synth` recording the model: the model serves
+// every request there with the same status and handler.
 TEST(DiffTest, TheCorpusGetsTheSameStatusesFromTheModel) {
   for (const CorpusPair& p : kPairs) {
     CommandResult r = RunCommand({kFakedrv, "diff", "--machine", MachinePath(p), TracePath(p)}, kTimeoutS);
@@ -153,16 +151,20 @@ TEST(DiffTest, TheCorpusGetsTheSameStatusesFromTheModel) {
   }
 }
 
-// Enable once the corpus committed is `fakedrv synth` recording the model (a
-// change under way): the corpus at a9dc384, from the older hand-written synth,
-// answers numaId 0, MC_GET_ARCH_INFO revision 0, BUS_GET_PCI_INFO pciExtDeviceId
-// 0 and ID_INFO_V2 gpuInstance 0 for every GPU, where the model answers
-// 0xffffffff, the PCI revision, the device ID and the GPU's index.
-TEST(DiffTest, DISABLED_CorpusTracesMatchTheirOwnDescription) {
+// Traces the model made (the corpus: synth records it) show no difference, and
+// so does the corpus's trace of NVIDIA's nvidia-smi -q (76 requests, most of them
+// controls nvprobe never makes).
+TEST(DiffTest, CorpusTracesMatchTheirOwnDescription) {
   for (const CorpusPair& p : kPairs) {
     CommandResult r = RunCommand({kFakedrv, "diff", "--machine", MachinePath(p), TracePath(p)}, kTimeoutS);
     EXPECT_EQ(r.status, 0) << r.out << r.err;
+    EXPECT_THAT(r.out, HasSubstr(", differing: 0 (")) << r.out;
   }
+  CommandResult smi = RunCommand({kFakedrv, "diff", "--machine", "traces/machines/a100-pcie-1x.json",
+                                  "traces/nvidia/550.163.01/a100-pcie-1x.nvidia-smi-q.trace.jsonl"},
+                                 kTimeoutS);
+  EXPECT_EQ(smi.status, 0) << smi.out << smi.err;
+  EXPECT_THAT(smi.out, ContainsRegex("events compared: [0-9]+, identical: [0-9]+, differing: 0 \\("));
 }
 
 TEST(DiffTest, AHandAlteredTraceShowsExactlyTheAlteredFields) {
