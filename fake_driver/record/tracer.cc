@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,11 +21,18 @@ constexpr long kOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_
                           PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL;
 
 // The child: waits until the tracer has seized it, then execs. Only
-// async-signal-safe calls.
-[[noreturn]] void Child(int go, char* const argv[]) {
+// async-signal-safe calls. PTRACE_O_EXITKILL ends a seized command with the tracer,
+// but a tracer killed before the seize (or a command it never seized) left the
+// command running with parent 1: it read end-of-file on `go` and exec'd untraced.
+// PR_SET_PDEATHSIG, set before checking the parent (had the tracer died in
+// between, getppid() says so), as the supervisor's ChildMain does for `fakedrv run`.
+[[noreturn]] void Child(int go, char* const argv[], pid_t tracer) {
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() != tracer) _exit(125);
   char c;
-  while (read(go, &c, 1) < 0 && errno == EINTR) {}
+  ssize_t n;
+  while ((n = read(go, &c, 1)) < 0 && errno == EINTR) {}
   close(go);
+  if (n != 1) _exit(125);  // the tracer went away without seizing it: never run untraced
   ExecOrExit127(argv);
 }
 
@@ -39,13 +47,14 @@ StatusOr<int> TraceCommand(const std::vector<std::string>& args, TracerObserver&
   std::vector<char*> argv;
   for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
+  const pid_t tracer = getpid();
   int go[2];
   if (pipe2(go, O_CLOEXEC) != 0) return InternalError(std::string("pipe: ") + strerror(errno));
   pid_t pid = fork();
   if (pid < 0) return InternalError(std::string("fork: ") + strerror(errno));
   if (pid == 0) {
     close(go[1]);
-    Child(go[0], argv.data());
+    Child(go[0], argv.data(), tracer);
   }
   close(go[0]);
   auto abandon = [&](const std::string& what) -> Status {

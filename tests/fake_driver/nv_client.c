@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -304,6 +305,15 @@ static int Orphan(void) {
   return 0;
 }
 
+// The parent-death signal it was started with (kept across exec): fakedrv run and
+// fakedrv record set SIGKILL, so that the command dies with them.
+static int PdeathSig(void) {
+  int sig = -1;
+  if (prctl(PR_GET_PDEATHSIG, &sig, 0, 0, 0) != 0) return Fail("prctl");
+  printf("pdeathsig %d\n", sig);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc < 2) return 2;
@@ -322,5 +332,6 @@ int main(int argc, char** argv) {
   if (!strcmp(m, "killself")) return KillSelf();
   if (!strcmp(m, "unknown_escape")) return UnknownEscape();
   if (!strcmp(m, "orphan")) return Orphan();
+  if (!strcmp(m, "pdeathsig")) return PdeathSig();
   return 2;
 }

@@ -471,6 +471,58 @@ TEST(FakedrvRecordTest, TheTemporaryFileIsANewOne) {
   EXPECT_EQ(leftovers, 0);
 }
 
+// Issue 15: `kill -KILL` of `fakedrv record` must not leave the command running.
+// PTRACE_O_EXITKILL ends a seized command, but one the tracer had not seized yet
+// read end-of-file on its start pipe and ran untraced with parent 1. The command now
+// starts with PR_SET_PDEATHSIG (SIGKILL), as under `fakedrv run`.
+TEST(FakedrvRecordTest, TheCommandStartsWithTheParentDeathSignal) {
+  Result rec = Record(kTrace, Out("pdeathsig"), {kClient, "pdeathsig"});
+  EXPECT_EQ(rec.status, 0) << rec.err;
+  EXPECT_EQ(rec.out, "pdeathsig " + std::to_string(SIGKILL) + "\n") << rec.err;
+}
+
+// Gone, or a zombie nobody has reaped yet: it runs no more.
+bool ProcessEnded(pid_t pid) {
+  std::string stat = Slurp("/proc/" + std::to_string(pid) + "/stat");
+  if (stat.empty()) return true;
+  size_t paren = stat.rfind(')');
+  return paren != std::string::npos && paren + 2 < stat.size() &&
+         (stat[paren + 2] == 'Z' || stat[paren + 2] == 'X');
+}
+
+TEST(FakedrvRecordTest, KilledRecorderTakesTheCommandAlong) {
+  const std::string ready = TmpDir() + "/record_killed.ready";
+  const std::string out = Out("record_killed");
+  unlink(ready.c_str());
+  unlink(out.c_str());
+  nvprobe::testing::Spawned s = nvprobe::testing::Spawn(
+      {kFakedrv, "run", "--trace", kTrace, "--", kFakedrv, "record", "-o", out, "--", "/bin/sh", "-c",
+       "echo $$ > " + ready + ".tmp; mv " + ready + ".tmp " + ready + "; exec sleep 60"});
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kTimeoutS);
+  while (!Exists(ready) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_TRUE(Exists(ready)) << Slurp(s.err_path);
+  const pid_t command = std::atoi(Slurp(ready).c_str());
+  ASSERT_GT(command, 0);
+  // The recorder is the command's parent (fields after "pid (comm) state": ppid).
+  const std::string stat = Slurp("/proc/" + std::to_string(command) + "/stat");
+  const size_t paren = stat.rfind(')');
+  ASSERT_NE(paren, std::string::npos) << stat;
+  const pid_t recorder = std::atoi(stat.substr(paren + 4).c_str());
+  ASSERT_GT(recorder, 1) << stat;
+  EXPECT_THAT(Slurp("/proc/" + std::to_string(recorder) + "/cmdline"), HasSubstr("record"));
+  ASSERT_EQ(kill(recorder, SIGKILL), 0);
+  auto gone_by = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!ProcessEnded(command) && std::chrono::steady_clock::now() < gone_by)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_TRUE(ProcessEnded(command)) << "the command runs on without its recorder";
+  Result r = nvprobe::testing::Wait(s, 10);
+  EXPECT_EQ(r.status, 128 + SIGKILL) << r.err;
+  EXPECT_FALSE(Exists(out)) << "a killed recorder wrote a trace";
+  if (!ProcessEnded(command)) kill(command, SIGKILL);
+  kill(-s.pid, SIGKILL);  // in case anything hung
+}
+
 // A copy of the H100 trace whose GPU has a UUID (GID_INFO answers it, the
 // information file shows it), a serial number, and a builder user@host.
 constexpr char kUuid[] = "GPU-1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d";
