@@ -212,6 +212,8 @@ CORPUS = {
     "no-driver": _FAULT_RELEASES,
     "fault-container-h100": _FAULT_RELEASES,
     "fault-ctl-eacces-a100": _FAULT_RELEASES,
+    # Files report a release past the CUDA table's newest row (issue 15).
+    "fault-ctl-eacces-future-files-a100": _FAULT_RELEASES,
     "fault-upgraded-not-reloaded-l4": _FAULT_RELEASES,
     "fault-device-alloc-refused-t4": _FAULT_RELEASES,
     "fault-garbled-proc-version-4090": _FAULT_RELEASES,

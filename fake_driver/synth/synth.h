@@ -73,7 +73,8 @@ StatusOr<nlohmann::ordered_json> ExpectedAnswer(const abi::Registry& registry,
 
 // The CUDA level nvidia-smi reports for a release, from traces/cuda_levels.tsv (its
 // own source, not nvprobe's probe/data table); "" for a release without a row, which
-// ExpectedAnswer refuses.
+// ExpectedAnswer refuses. "X.Y+" for a release past the newest toolkit Table 3 lists:
+// at least X.Y, and the expected answer has nvprobe warn that X.Y is a lower bound.
 std::string CudaLevelOf(const std::string& driver);
 
 // `fakedrv synth --machine M --driver V -o T [--expected E] [--nvprobe P] [-- CMD]`:

@@ -108,9 +108,14 @@ Json Mode(const Machine& m, const std::string& driver, const abi::Abi& abi, Prob
                           ((f.ctl_open_errno == EACCES || f.ctl_open_errno == EPERM) ||
                            (ctl_open && !version_ok));
   out["exit_status"] = version || !visible.empty() ? 0 : unreadable ? 1 : 3;
+  // "13.3+": a release past Table 3's newest toolkit (traces/cuda_levels.tsv): it
+  // reports at least that level, and nvprobe must say the level is a lower bound.
+  std::string cuda = version ? CudaLevelOf(*version) : "";
+  const bool cuda_lower_bound = !cuda.empty() && cuda.back() == '+';
+  if (cuda_lower_bound) cuda.pop_back();
   out["driver"] = {{"version", version ? Json(*version) : Json(nullptr)},
                    {"source", version ? Json(source) : Json(nullptr)},
-                   {"cuda", version ? Json(CudaLevelOf(*version)) : Json(nullptr)},
+                   {"cuda", version ? Json(cuda) : Json(nullptr)},
                    {"abi_release", version_ok ? Json(driver) : Json(nullptr)}};
   out["platform"] = m.platform == "wsl2" ? "wsl2" : "linux";
 
@@ -182,6 +187,9 @@ Json Mode(const Machine& m, const std::string& driver, const abi::Abi& abi, Prob
     if (sys_ok) warnings.push_back("/sys/module/nvidia/version says " + *f.files_version);
     if (proc_ok) warnings.push_back("/proc/driver/nvidia/version says " + *f.files_version);
   }
+  if (cuda_lower_bound)
+    warnings.push_back("driver " + *version + " is newer than nvprobe's CUDA table; CUDA level " + cuda +
+                       " is a lower bound");
   for (size_t i = 0; i < visible.size(); ++i) {
     const MachineGpu& g = visible[i];
     if (!full_ok(g)) continue;

@@ -499,6 +499,25 @@ TEST(SynthTest, FilesVersionNeedsItsCudaRow) {
   EXPECT_THAT(e.status().message(), HasSubstr("no row for 535.86.05"));
 }
 
+// Issue 15: a release past the newest toolkit Table 3 lists is "13.3+" in
+// traces/cuda_levels.tsv: the expected answer reports 13.3 and expects nvprobe's
+// lower-bound warning (matrix cells: fault-ctl-eacces-future-files-a100).
+TEST(SynthTest, ReleaseNewerThanTheCudaTableIsALowerBound) {
+  EXPECT_EQ(CudaLevelOf("615.20.03"), "13.3+");
+  Machine m = H100();
+  m.faults.ctl_open_errno = EACCES;
+  m.faults.files_version = "615.20.03";
+  Json e = ExpectedAnswer(Reg(), m, "580.95.05").value();
+  const Json& fast = e["modes"]["fast"];
+  EXPECT_EQ(fast["driver"]["version"], "615.20.03");
+  EXPECT_EQ(fast["driver"]["source"], "files");
+  EXPECT_EQ(fast["driver"]["cuda"], "13.3");
+  EXPECT_EQ(fast["warnings"], Json::array({"driver 615.20.03 is newer than nvprobe's CUDA table; "
+                                           "CUDA level 13.3 is a lower bound"}));
+  // A release inside the table: no such warning.
+  EXPECT_TRUE(ExpectedAnswer(Reg(), H100(), "595.45.04").value()["modes"]["fast"]["warnings"].empty());
+}
+
 TEST(SynthTest, ExpectedAnswerPerMode) {
   Json e = ExpectedAnswer(Reg(), H100(), "580.95.05").value();
   const Json& fast = e["modes"]["fast"];
