@@ -289,8 +289,8 @@ int ErrnoFromName(const std::string& name) {
 
 StatusOr<Machine> ParseMachine(const Json& j, MachineUse use) {
   if (!j.is_object()) return InvalidArgumentError("machine: not a JSON object");
-  static const std::set<std::string> kKeys = {"name",  "description", "source", "platform",
-                                              "gpus",  "faults",      "notes"};
+  static const std::set<std::string> kKeys = {"name",  "description", "source",     "platform",
+                                              "gpus",  "faults",      "notes",      "passthrough"};
   for (const auto& [key, v] : j.items()) {
     (void)v;
     if (!kKeys.count(key)) return InvalidArgumentError(key + ": unknown key");
@@ -312,6 +312,12 @@ StatusOr<Machine> ParseMachine(const Json& j, MachineUse use) {
         m.platform != "no-driver")
       return InvalidArgumentError("platform: \"" + m.platform +
                                   "\" is not bare-metal, container, wsl2 or no-driver");
+  }
+  if (j.contains("passthrough")) {
+    if (!j["passthrough"].is_boolean()) return InvalidArgumentError("passthrough: not true or false");
+    m.passthrough = j["passthrough"].get<bool>();
+    if (m.passthrough && m.platform != "bare-metal")
+      return InvalidArgumentError("passthrough: a GPU passed through to a VM is seen as bare metal there");
   }
   if (!j.contains("gpus") || !j["gpus"].is_array()) return InvalidArgumentError("gpus: missing or not an array");
   std::set<uint32_t> minors;

@@ -58,6 +58,9 @@ struct MachineFaults {
 struct Machine {
   std::string name;
   std::string platform = "bare-metal";  // "bare-metal" | "container" | "wsl2" | "no-driver"
+  // The GPUs are passed through to a virtual machine (the driver, in the guest,
+  // detects the hypervisor): NVML's virtualization mode says Pass-Through.
+  bool passthrough = false;
   std::string description, source;
   std::vector<MachineGpu> gpus;          // in PCI bus order
   MachineFaults faults;

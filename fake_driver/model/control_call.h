@@ -17,7 +17,11 @@
 namespace nvprobe::fakedrv::model {
 
 // What the model remembers between calls that controls change.
+class RmObjects;
+
 struct ModelState {
+  // Every client's objects (which GPUs have a device allocated: "in use").
+  const RmObjects* objects = nullptr;
   std::set<uint32_t> detached_gpu_ids;  // GPU_DETACH_IDS'd, until attached again
   // Timestamps from a counter instead of the host's clocks, so that the same
   // requests get the same answers in every run (fakedrv synth records them).

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "fake_driver/model/control_helpers.h"
+#include "fake_driver/model/rm_objects.h"
 
 namespace nvprobe::fakedrv::model {
 namespace {
@@ -146,14 +147,33 @@ const char* DrainState(ControlCall& c) {
   return "NV_OK";
 }
 
+// platform/sli/sli.c:RmRunSLISupportCheck(), run as each GPU is attached: a GSP
+// client (every GPU the open kernel module drives: Turing on) is
+// NV0000_CTRL_SLI_STATUS_GPU_NOT_SUPPORTED, and a GPU attached alone
+// INVALID_GPU_COUNT; both cached in pGpu->sliStatus (0x41 on the recorded H100).
+// With more GPUs the later ones go through the SLI search, whose outcome is not
+// modelled: 0.
+// The bits are ctrl0000gpu.h's (published from 530.30.02; the driver set them before).
+uint64_t SliStatusOf(const ControlCall& c, const MachineGpu& g) {
+  constexpr uint32_t kTuringArch = 0x160;         // NV2080_CTRL_MC_ARCH_INFO_ARCHITECTURE_TU100
+  constexpr uint64_t kInvalidGpuCount = 0x1;      // NV0000_CTRL_SLI_STATUS_INVALID_GPU_COUNT
+  constexpr uint64_t kGpuNotSupported = 0x40;     // NV0000_CTRL_SLI_STATUS_GPU_NOT_SUPPORTED
+  if (c.machine.gpus.size() > 1 && IndexOf(c.machine, &g) > 0) return 0;
+  return kInvalidGpuCount | (g.arch >= kTuringArch ? kGpuNotSupported : 0);
+}
+
 // V1 and V2 share every field the driver fills (gpu_mgr.c:gpumgrGetGpuIdInfo()).
 const char* IdInfoV2(ControlCall& c) {
   const MachineGpu* g = GpuById(c.machine, static_cast<uint32_t>(c.In("gpuId")));
   if (g == nullptr) return "NV_ERR_INVALID_ARGUMENT";
-  c.Set("gpuFlags", 0);
+  // NV0000_CTRL_GPU_ID_INFO_IN_USE (bit 0): gpuIsInUse(), a device is allocated on
+  // it by some client.
+  constexpr uint32_t kNv01Device0 = 0x80;  // class/cl0080.h: NV01_DEVICE_0
+  c.Set("gpuFlags", c.state.objects != nullptr &&
+                        c.state.objects->AnyOnGpu(kNv01Device0, IndexOf(c.machine, g)));
   c.Set("deviceInstance", static_cast<uint64_t>(IndexOf(c.machine, g)));
   c.Set("subDeviceInstance", 0);
-  c.Set("sliStatus", 0);
+  c.Set("sliStatus", SliStatusOf(c, *g));
   // A GPU alone on its board: gpumgrGetGpuIdInfo() gives an unassigned boardId the
   // gpuId (nvidia-smi -q prints it as "Board ID"; 0x6 on the recorded H100 VM).
   c.Set("boardId", GpuIdOf(*g));
@@ -209,8 +229,10 @@ const char* UuidFromGpuId(ControlCall& c) {
 // --- device (NV01_DEVICE_0) ---
 
 // Bare metal, not a vGPU build (555.42.02 on also says so in isGridBuild).
+// A GPU passed through to a VM is NMOS (IS_PASSTHRU(); nvidia-smi: "Pass-Through").
 const char* VirtualizationMode(ControlCall& c) {
-  c.Set("virtualizationMode", c.C("NV0080_CTRL_GPU_VIRTUALIZATION_MODE_NONE"));
+  c.Set("virtualizationMode", c.C(c.machine.passthrough ? "NV0080_CTRL_GPU_VIRTUALIZATION_MODE_NMOS"
+                                                        : "NV0080_CTRL_GPU_VIRTUALIZATION_MODE_NONE"));
   if (c.params_has("isGridBuild")) c.Set("isGridBuild", 0);
   return "NV_OK";
 }
@@ -345,7 +367,7 @@ const std::vector<ControlHandler>& Table() {
       {"NV0000_CTRL_CMD_GPU_GET_PCI_INFO", PciInfoById, "src/kernel/rmapi/client_resource.c:cliresCtrlCmdGpuGetPciInfo_IMPL()"},
       {"NV0000_CTRL_CMD_GPU_GET_UUID_FROM_GPU_ID", UuidFromGpuId, "src/kernel/rmapi/client_resource.c:cliresCtrlCmdGpuGetUuidFromGpuId_IMPL()"},
       // Device.
-      {"NV0080_CTRL_CMD_GPU_GET_VIRTUALIZATION_MODE", VirtualizationMode, "src/kernel/gpu/device_ctrl.c:deviceCtrlCmdGpuGetVirtualizationMode_IMPL(): bare metal, NV0080_CTRL_GPU_VIRTUALIZATION_MODE_NONE"},
+      {"NV0080_CTRL_CMD_GPU_GET_VIRTUALIZATION_MODE", VirtualizationMode, "src/kernel/gpu/device_ctrl.c:deviceCtrlCmdGpuGetVirtualizationMode_IMPL()"},
       // Subdevice.
       {"NV2080_CTRL_CMD_MC_GET_ARCH_INFO", ArchInfo, "src/kernel/gpu/mc/kernel_mc.c:subdeviceCtrlCmdMcGetArchInfo_IMPL()"},
       {"NV2080_CTRL_CMD_BUS_GET_PCI_INFO", BusPciInfo, "src/kernel/gpu/bus/kern_bus_ctrl.c:subdeviceCtrlCmdBusGetPciInfo_IMPL()"},

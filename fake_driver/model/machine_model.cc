@@ -53,7 +53,9 @@ void SetOut(ArgBuffer& b, std::string_view name, uint64_t value) {
 MachineModel::MachineModel(Machine machine, std::shared_ptr<const abi::Abi> abi,
                            std::string driver, std::ostream& diagnostics)
     : machine_(std::move(machine)), abi_(std::move(abi)), driver_(std::move(driver)),
-      diag_(diagnostics) {}
+      diag_(diagnostics) {
+  state_.objects = &objects_;
+}
 
 std::string MachineModel::Describe(const Request& r) const {
   const abi::Binding* esc = abi_->EscapeByNumber(r.nr);

@@ -94,4 +94,15 @@ const char* RmObjects::Free(uint32_t client, uint32_t handle, int fd) {
   return "NV_OK";
 }
 
+bool RmObjects::AnyOnGpu(uint32_t hclass, int gpu) const {
+  for (const auto& [handle, client] : clients_) {
+    (void)handle;
+    for (const auto& [h, o] : client.objects) {
+      (void)h;
+      if (o.hclass == hclass && o.gpu == gpu) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace nvprobe::fakedrv::model

@@ -49,6 +49,8 @@ class RmObjects {
   static std::vector<uint32_t> Subtree(const RmClient& c, uint32_t handle);
 
   size_t client_count() const { return clients_.size(); }
+  // Whether any client holds an object of class `hclass` on GPU `gpu`.
+  bool AnyOnGpu(uint32_t hclass, int gpu) const;
 
  private:
   std::map<uint32_t, RmClient> clients_;

@@ -130,7 +130,7 @@ TEST(TraceLoadTest, EveryValidationError) {
       // Unknown keys are errors naming the key (a misspelt fault used to be dropped).
       {1, [](Json& j) { j["drivr"] = "580.95.05"; }, "unknown key \"drivr\" in the header"},
       {dev, [](Json& j) { j["open_erno"] = "EACCES"; },
-       "unknown key \"open_erno\" in a file entry (it has path, type, major, minor, mode, open_errno, content)"},
+       "unknown key \"open_erno\" in a file entry (it has path, type, major, minor, mode, open_errno, content, content_hex)"},
       {version, [](Json& j) { j["erno"] = 5; }, "unknown key \"erno\" in an ioctl event"},
       {ctl, [](Json& j) { j["nested"][0]["nested"][0]["count"] = 1; },
        "unknown key \"count\" in NV_ESC_RM_CONTROL.params.gpuInfoList"},
