@@ -52,10 +52,12 @@ std::string Hex(uint64_t v, int digits) {
 
 void AddDriverFiles(const Machine& m, const std::string& driver, Trace& t) {
   const MachineFaults& f = m.faults;
+  // /dev listed everywhere: its listing (how nvprobe tells WSL2 by /dev/dxg) is the
+  // machine's, not the host's, even on a WSL2 host (supervisor/fake_machine.cc).
+  AddNode(t, "/dev", NodeType::kDir);
   if (m.platform == "wsl2") {
     // WSL2: /dev holds dxg (the Windows driver's paravirtual GPU), no nvidia nodes;
     // GPUs are seen only through nvidia-smi from /usr/lib/wsl/lib (absent here).
-    AddNode(t, "/dev", NodeType::kDir);
     AddNode(t, "/dev/dxg", NodeType::kCharDev, 63, 0666, 0, 10);
   } else if (m.platform == "no-driver") {
     AddNode(t, "/dev/nvidiactl", NodeType::kAbsent);

@@ -57,6 +57,14 @@ constexpr unsigned kNvidiaMajor = 195;
 // nvidia-uvm-tools, nvidia-modeset, nvidia-caps/, nvidia-nvswitchctl, ...
 constexpr std::string_view kNvidiaDevPrefix = "/dev/nvidia";
 
+// A listed /dev lists only the trace's entries (whether /dev/dxg is there says
+// WSL2 or not), but the host's /dev/null, /dev/urandom, /dev/pts... stay: only the
+// GPU nodes the trace does not name are gone.
+bool IsGpuDevPath(std::string_view path) {
+  return path.substr(0, kNvidiaDevPrefix.size()) == kNvidiaDevPrefix || path == "/dev/dxg" ||
+         path.substr(0, 9) == "/dev/dxg/";
+}
+
 // 195 and the majors of the character devices /proc/devices names nvidia*.
 std::set<unsigned> NvidiaMajors() {
   std::set<unsigned> majors = {kNvidiaMajor};
@@ -267,6 +275,7 @@ std::optional<FakePath> FakeMachine::Find(std::string_view path) {
   }
   for (const FileNode& n : trace_.files) {
     if (StartsWithDir(path, n.path) && (n.type == NodeType::kAbsent || n.type == NodeType::kDir)) {
+      if (n.type == NodeType::kDir && n.path == "/dev" && !IsGpuDevPath(path)) return std::nullopt;
       return FakePath{ENOENT, "", nullptr};
     }
     if (StartsWithDir(path, n.path) && n.type != NodeType::kAbsent) return FakePath{ENOTDIR, "", nullptr};

@@ -120,6 +120,25 @@ TEST(FakeMachineTest, ADirectoryListsExactlyTheTracesEntries) {
   EXPECT_EQ(st.st_nlink, 2u + 64u);
 }
 
+// A listed /dev lists only the machine's nodes (nvprobe reads WSL2 off /dev/dxg
+// there), yet the host's /dev/null stays, and a GPU node the trace does not name
+// does not exist.
+TEST(FakeMachineTest, ListedDevKeepsTheHostsOtherNodes) {
+  Trace t = Load(k64);
+  ASSERT_NE(t.FindFile("/dev"), nullptr) << "synth lists /dev in every trace";
+  std::unique_ptr<FakeMachine> m = Make(t);
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(List(*m, "/dev"), Expected(t, "/dev"));
+  EXPECT_EQ(Expected(t, "/dev").count("null"), 0u);
+  EXPECT_FALSE(m->Find("/dev/null").has_value()) << "the host's /dev/null";
+  EXPECT_FALSE(m->Find("/dev/pts/0").has_value());
+  for (const char* gone : {"/dev/nvidia200", "/dev/dxg", "/dev/nvidia-caps/nvidia-cap1"}) {
+    std::optional<FakePath> p = m->Find(gone);
+    ASSERT_TRUE(p.has_value()) << gone;
+    EXPECT_EQ(p->error, ENOENT) << gone;
+  }
+}
+
 TEST(FakeMachineTest, DevicesAreKnownByIdentityOnceMade) {
   Trace t = Load(k64);
   std::unique_ptr<FakeMachine> m = Make(t);
