@@ -166,6 +166,15 @@ CORPUS = {
         "580.94.18",
         "590.44.01",
     ],
+    # A device ID the cited pci.ids lacks beside a listed one (issue 15): the fast
+    # path asks the full path for it.
+    "rtx5090-unlisted-id-2x": [
+        "570.123.19",
+        "570.211.01",
+        "580.76.05",
+        "580.94.18",
+        "590.44.01",
+    ],
     "rtx5090-1x": [
         "570.123.19",
         "570.211.01",
@@ -212,6 +221,8 @@ CORPUS = {
     "no-driver": _FAULT_RELEASES,
     "fault-container-h100": _FAULT_RELEASES,
     "fault-ctl-eacces-a100": _FAULT_RELEASES,
+    # Nothing but sysfs and nvidia-smi (issue 15: the nvidia-smi source).
+    "fault-ctl-eacces-no-files-a100": _FAULT_RELEASES,
     # Files report a release past the CUDA table's newest row (issue 15).
     "fault-ctl-eacces-future-files-a100": _FAULT_RELEASES,
     "fault-upgraded-not-reloaded-l4": _FAULT_RELEASES,

@@ -124,7 +124,8 @@ StatusOr<MachineGpu> ParseGpu(const Json& g, const std::string& where) {
   if (!g.is_object()) return InvalidArgumentError(where + ": not an object");
   static const std::set<std::string> kGpuKeys = {
       "pci_bus_id", "device_id", "subsystem_id", "revision_id", "class", "chip", "architecture",
-      "arch",       "impl",      "compute_capability", "name", "uuid",  "memory_mib", "minor"};
+      "arch",       "impl",      "compute_capability", "name", "uuid",  "memory_mib", "minor",
+      "in_pci_ids"};
   for (const auto& [key, v] : g.items()) {
     (void)v;
     if (!kGpuKeys.count(key)) return InvalidArgumentError(where + key + ": unknown key");
@@ -181,6 +182,11 @@ StatusOr<MachineGpu> ParseGpu(const Json& g, const std::string& where) {
   if (!g.contains("minor") || !g["minor"].is_number_unsigned() || g["minor"].get<uint64_t>() >= 255)
     return InvalidArgumentError(where + "minor: missing or not 0..254");
   out.minor = g["minor"].get<uint32_t>();
+  if (g.contains("in_pci_ids")) {
+    if (!g["in_pci_ids"].is_boolean())
+      return InvalidArgumentError(where + "in_pci_ids: not true or false");
+    out.in_pci_ids = g["in_pci_ids"].get<bool>();
+  }
   return out;
 }
 

@@ -29,6 +29,12 @@ struct MachineGpu {
   std::string name, uuid;
   uint32_t memory_mib = 0;
   uint32_t minor = 0;
+  // "in_pci_ids" (default true): whether the pci.ids the description cites has an
+  // entry for device_id. false: nvprobe's PCI table (generated from pci.ids) cannot
+  // know it, so the expected answer has nvprobe learn it from the full path (or
+  // leave chip, architecture and compute capability unknown). Stated in the
+  // description, never looked up in nvprobe's table.
+  bool in_pci_ids = true;
 
   std::string BusId() const;  // "0000:3b:00.0"
   std::string ComputeCapability() const;  // "9.0"

@@ -65,9 +65,12 @@ StatusOr<Trace> SynthesizeTrace(const abi::Registry& registry, const Machine& ma
                                 const std::string& driver, const std::vector<SynthRun>& runs,
                                 bool all_files);
 
-// {"schema":"nvprobe-expected/1","machine","driver","modes":{"fast":{...},"full":{...}}};
-// each mode: exit_status, driver, platform, gpus (every nvprobe/1 field), and
-// warnings (substrings, one per expected warning; the count must match).
+// {"schema":"nvprobe-expected/1","machine","driver","modes":{"fast","details","full",
+// "env","smi"}}; each mode: exit_status, driver, platform, gpus (every nvprobe/1
+// field), and warnings (substrings, one per expected warning; the count must match).
+// "smi" is the fast path with a nvidia-smi in PATH answering from the description
+// (traces/FORMAT.md, "The expected answer"); a GPU with "in_pci_ids": false is one
+// nvprobe's PCI table cannot know, answered by the full path in every mode.
 StatusOr<nlohmann::ordered_json> ExpectedAnswer(const abi::Registry& registry,
                                                 const Machine& machine, const std::string& driver);
 

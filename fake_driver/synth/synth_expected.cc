@@ -58,12 +58,31 @@ std::string Failure(const MachineFaults& f, const std::string& escape, const std
 
 // nvprobe's modes: the fast path, --details (the GPU files too), --full.
 // kEnv: the fast path with NVPROBE_DRIVER_VERSION set to the release itself.
-enum class ProbeMode { kFast, kDetails, kFull, kEnv };
+// kSmi: the fast path with a nvidia-smi in PATH (the matrix's fake, tests/matrix/
+// check_answer.cc) that answers nvprobe's query as NVIDIA's does on this machine:
+// one line per GPU from the description, the driver version the kernel module
+// reports (the trace's release); "No devices were found" and status 6 with no GPU;
+// status 9 (it cannot reach a driver) on a machine without one.
+enum class ProbeMode { kFast, kDetails, kFull, kEnv, kSmi };
+
+// nvidia-smi's exit status on `m` for nvprobe's query; 0: one line per GPU.
+int SmiExitStatus(const Machine& m) {
+  if (m.platform == "no-driver") return 9;
+  if (m.gpus.empty()) return 6;
+  return 0;
+}
+
+// NV2080_CTRL_MC_ARCH_INFO_IMPLEMENTATION_<chip> is the GPU's implementation in the
+// release's headers (the full path names the chip from it when no table does).
+bool HeadersNameChip(const abi::Abi& abi, const MachineGpu& g) {
+  return abi.FindConstant("NV2080_CTRL_MC_ARCH_INFO_IMPLEMENTATION_" + g.chip) == g.impl;
+}
 
 Json Mode(const Machine& m, const std::string& driver, const abi::Abi& abi, ProbeMode mode) {
   using FileState = MachineFaults::FileState;
   const MachineFaults& f = m.faults;
   const bool full = mode == ProbeMode::kFull;
+  const bool smi_in_path = mode == ProbeMode::kSmi;
   const uint64_t max_devices = MostCardInfoEntries(abi);
   // How far the ioctl path gets: the node opens, the version comes back, the cards.
   const bool ctl_open = m.HasKernelDriver() && f.ctl_open_errno == 0;
@@ -100,6 +119,14 @@ Json Mode(const Machine& m, const std::string& driver, const abi::Abi& abi, Prob
     version = f.files_version.value_or(driver);
     source = "files";
   }
+  // nvidia-smi runs only when no source found the driver version (NVPROBE_DRIVER_VERSION
+  // alone does not skip it: only a driver source does).
+  const bool smi_skipped = version_ok || files_versions;
+  const bool smi_ok = !smi_skipped && smi_in_path && SmiExitStatus(m) == 0;
+  if (!version && smi_ok) {
+    version = driver;
+    source = "nvidia-smi";
+  }
   // The GPUs the Linux side can see: sysfs lists them unless this is WSL2.
   const std::vector<MachineGpu> none;
   const std::vector<MachineGpu>& visible = m.GpusOnPci() ? m.gpus : none;
@@ -119,28 +146,43 @@ Json Mode(const Machine& m, const std::string& driver, const abi::Abi& abi, Prob
                    {"abi_release", version_ok ? Json(driver) : Json(nullptr)}};
   out["platform"] = m.platform == "wsl2" ? "wsl2" : "linux";
 
+  // The GPUs the full path is asked for: all of them with --full, and in every mode
+  // those whose device ID the cited pci.ids has no entry for (nvprobe's PCI table,
+  // made from it, cannot give their compute capability).
+  auto full_todo = [&](const MachineGpu& g) { return cards && (full || !g.in_pci_ids); };
   // Which GPUs the full path completes (open and both allocations succeed).
   auto full_ok = [&](const MachineGpu& g) {
-    return full && cards && client && !f.gpu_open_errno.count(g.minor) &&
+    return full_todo(g) && client && !f.gpu_open_errno.count(g.minor) &&
            !f.alloc_status.count("NV01_DEVICE_0") && !f.alloc_status.count("NV20_SUBDEVICE_0");
   };
-  size_t full_done = 0;
-  for (const MachineGpu& g : visible) full_done += full_ok(g);
+  size_t full_asked = 0, full_done = 0;
+  for (const MachineGpu& g : visible) {
+    full_asked += full_todo(g);
+    full_done += full_ok(g);
+  }
 
   if (env) sources.push_back(Source("env", true, false, "NVPROBE_DRIVER_VERSION=" + driver));
   sources.push_back(Source("ioctl", version_ok, false,
                             version_ok ? "driver " + driver
                             : !m.HasKernelDriver() || f.ctl_open_errno ? "/dev/nvidiactl" : ""));
-  if (full && cards && !visible.empty()) sources.push_back(Source("ioctl-full", full_done > 0));
+  if (full_asked > 0)
+    sources.push_back(Source("ioctl-full", full_done > 0, false,
+                             full_done == 0 ? "" : std::to_string(full_done) + " of " +
+                                                       std::to_string(full_asked) + " GPU(s) queried"));
   // The GPU files are read in --details and --full, and whenever the driver listed
   // no GPU; the fast path otherwise reads only the version files.
   const bool gpu_files = mode == ProbeMode::kDetails || full || !cards || m.gpus.empty();
   bool files_gpus = gpu_files && !visible.empty();  // sysfs lists them even in containers
   sources.push_back(Source("files", files_versions || files_gpus));
-  // nvidia-smi runs only when no source found the driver version; there is none on
-  // the fake machine (the tests give nvprobe an empty PATH), so it fails.
-  // (NVPROBE_DRIVER_VERSION alone does not skip it: only a driver source does.)
-  sources.push_back(Source("nvidia-smi", false, version_ok || files_versions, "no nvidia-smi in PATH"));
+  // Without kSmi the PATH holds no nvidia-smi (the matrix gives nvprobe an empty
+  // one), so it fails when it runs.
+  if (smi_ok)
+    sources.push_back(Source("nvidia-smi", true, false,
+                             "driver " + driver + ", " + std::to_string(m.gpus.size()) + " GPU(s)"));
+  else
+    sources.push_back(Source("nvidia-smi", false, smi_skipped,
+                             !smi_in_path ? "no nvidia-smi in PATH"
+                                          : "exited with status " + std::to_string(SmiExitStatus(m))));
 
   Json gpus = Json::array();
   if (cards || files_gpus) {
@@ -166,18 +208,47 @@ Json Mode(const Machine& m, const std::string& driver, const abi::Abi& abi, Prob
       const bool rm_uuid = fullg && !control_fails("NV2080_CTRL_CMD_GPU_GET_GID_INFO");
       j["name"] = rm_name || procfs ? Json(g.name) : Json(nullptr);
       j["uuid"] = rm_uuid || procfs ? Json(g.uuid) : Json(nullptr);
-      j["architecture"] = g.architecture;
-      j["chip"] = g.chip;
-      j["compute_capability"] = g.ComputeCapability();
+      // Chip and architecture: the PCI table's; for a device ID it lacks, what the
+      // full path names from MC_GET_ARCH_INFO, as far as the release's headers do.
+      const bool rm_arch = fullg && !control_fails("NV2080_CTRL_CMD_MC_GET_ARCH_INFO") &&
+                           abi.NameOf(g.arch, {"NV2080_CTRL_MC_ARCH_INFO_ARCHITECTURE_"});
+      const bool arch_known = g.in_pci_ids || rm_arch;
+      j["architecture"] = arch_known ? Json(g.architecture) : Json(nullptr);
+      j["chip"] = g.in_pci_ids || (rm_arch && HeadersNameChip(abi, g)) ? Json(g.chip) : Json(nullptr);
       // A failed control leaves its field to the other sources (PCI table; none for memory).
       const bool sm = fullg && !control_fails("NV2080_CTRL_CMD_GPU_GET_INFO");
       const bool fb = fullg && !control_fails("NV2080_CTRL_CMD_FB_GET_INFO");
-      j["compute_capability_source"] = sm ? "sm_version" : "pci_table";
+      const char* cc_source = sm ? "sm_version" : g.in_pci_ids ? "pci_table" : nullptr;
+      j["compute_capability"] = cc_source ? Json(g.ComputeCapability()) : Json(nullptr);
+      j["compute_capability_source"] = cc_source ? Json(cc_source) : Json(nullptr);
       j["memory_mib"] = fb ? Json(g.memory_mib) : Json(nullptr);
       // The minor comes from card info, or from procfs when the files list the GPUs.
       j["minor"] = cards || procfs ? Json(g.minor) : Json(nullptr);
       j["source"] = fullg ? "ioctl-full" : cards ? "ioctl" : "files";
+      // nvidia-smi's line for the same bus fills what is still unknown.
+      if (smi_ok) {
+        if (j["name"].is_null()) j["name"] = g.name;
+        if (j["uuid"].is_null()) j["uuid"] = g.uuid;
+        if (j["compute_capability"].is_null()) {
+          j["compute_capability"] = g.ComputeCapability();
+          j["compute_capability_source"] = "nvidia-smi";
+        }
+        if (j["memory_mib"].is_null()) j["memory_mib"] = g.memory_mib;
+      }
       gpus.push_back(std::move(j));
+    }
+  } else if (smi_ok) {
+    // Only nvidia-smi lists the GPUs (WSL2; a driver that would not answer, no
+    // files): the fields its query gives, nothing else (no device ID, so no table).
+    for (size_t i = 0; i < m.gpus.size(); ++i) {
+      const MachineGpu& g = m.gpus[i];
+      gpus.push_back({{"index", i}, {"pci_bus_id", g.BusId()}, {"pci_vendor_id", nullptr},
+                      {"pci_device_id", nullptr}, {"pci_subsystem_id", nullptr},
+                      {"pci_revision_id", nullptr}, {"name", g.name}, {"uuid", g.uuid},
+                      {"architecture", nullptr}, {"chip", nullptr},
+                      {"compute_capability", g.ComputeCapability()},
+                      {"compute_capability_source", "nvidia-smi"}, {"memory_mib", g.memory_mib},
+                      {"minor", nullptr}, {"source", "nvidia-smi"}});
     }
   }
   out["gpus"] = std::move(gpus);
@@ -200,6 +271,12 @@ Json Mode(const Machine& m, const std::string& driver, const abi::Abi& abi, Prob
         !abi.NameOf(g.arch, {"NV2080_CTRL_MC_ARCH_INFO_ARCHITECTURE_"}))
       warnings.push_back(gpu + "NV2080_CTRL_MC_GET_ARCH_INFO_PARAMS.architecture " + Hex(g.arch, 1) +
                          " is unknown");
+    // No table names the chip either: the full path says which implementation it
+    // could not name.
+    else if (!g.in_pci_ids && !control_fails("NV2080_CTRL_CMD_MC_GET_ARCH_INFO") &&
+             !HeadersNameChip(abi, g))
+      warnings.push_back(gpu + "NV2080_CTRL_MC_GET_ARCH_INFO_PARAMS.implementation " + Hex(g.impl, 1) +
+                         " is unknown for architecture " + Hex(g.arch, 1));
     // One warning per failed control (probe/full_path.cc names them so).
     const std::pair<const char*, const char*> kControls[] = {
         {"NV0000_CTRL_CMD_GPU_GET_ID_INFO_V2", "device instance unknown ("},
@@ -283,7 +360,8 @@ StatusOr<Json> ExpectedAnswer(const abi::Registry& registry, const Machine& mach
   j["modes"] = {{"fast", Mode(machine, driver, **abi, ProbeMode::kFast)},
                 {"details", Mode(machine, driver, **abi, ProbeMode::kDetails)},
                 {"full", Mode(machine, driver, **abi, ProbeMode::kFull)},
-                {"env", Mode(machine, driver, **abi, ProbeMode::kEnv)}};
+                {"env", Mode(machine, driver, **abi, ProbeMode::kEnv)},
+                {"smi", Mode(machine, driver, **abi, ProbeMode::kSmi)}};
   return j;
 }
 

@@ -6,9 +6,13 @@
 // decoding of the recorded events the run involved (served, or closest to an
 // unanswered request; `fakedrv run --verbose` names them) follow.
 //
-//   check_answer FAKEDRV NVPROBE TRACE EXPECTED MODE      MODE: fast | details | full | csv | env
+//   check_answer FAKEDRV NVPROBE TRACE EXPECTED MODE      MODE: fast | details | full | csv | env | smi
 //
-// nvprobe runs with an empty $PATH (no host nvidia-smi).
+// nvprobe runs with an empty $PATH (no host nvidia-smi), except in smi mode: the fast
+// path with a fake nvidia-smi in $PATH, a shell script written from the trace header
+// (the machine description and the release) that answers nvprobe's query as NVIDIA's
+// does and nothing else (see SmiScript).
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -116,11 +120,66 @@ std::string CsvLine(const Json& want, const Json& g) {
          ", " + s(g["compute_capability"]) + ", " + s(g["memory_mib"]) + "\n";
 }
 
+// The one query nvprobe makes of nvidia-smi (probe/smi_source.cc).
+constexpr char kSmiQuery[] = "--query-gpu=driver_version,name,pci.bus_id,uuid,compute_cap,memory.total";
+constexpr char kSmiFormat[] = "--format=csv,noheader,nounits";
+
+std::string ShellQuote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+// A fake nvidia-smi for the machine in the trace header: to nvprobe's query, one
+// line per GPU as NVIDIA's prints it ("580.95.05, NVIDIA GeForce RTX 4090,
+// 00000000:01:00.0, GPU-..., 8.9, 24564": the kernel module's version, the name, the
+// bus ID with an 8-digit domain in upper case, UUID, compute capability, memory MiB);
+// "No devices were found" and status 6 when the machine has no GPU; status 9 when it
+// has no driver (platform no-driver). Anything else it is asked: status 1 and a
+// message. Only shell builtins: $PATH holds nothing else. The expected answer
+// (fake_driver/synth/synth_expected.cc, ProbeMode::kSmi) states the same behaviour.
+std::string SmiScript(const Json& header) {
+  const Json& m = header["machine"];
+  const std::string driver = header["driver"].get<std::string>();
+  std::string answer;
+  int status = 0;
+  const std::string platform = m.value("platform", "bare-metal");
+  const Json gpus = m.value("gpus", Json::array());
+  if (platform == "no-driver") {
+    answer = "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. "
+             "Make sure that the latest NVIDIA driver is installed and running.";
+    status = 9;
+  } else if (gpus.empty()) {
+    answer = "No devices were found";
+    status = 6;
+  } else {
+    for (const Json& g : gpus) {
+      std::string bus = g["pci_bus_id"].get<std::string>();
+      for (char& c : bus) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      answer += (answer.empty() ? "" : "\n") + driver + ", " + g["name"].get<std::string>() +
+                ", 0000" + bus + ", " + g["uuid"].get<std::string>() + ", " +
+                g["compute_capability"].get<std::string>() + ", " + std::to_string(g["memory_mib"].get<uint64_t>());
+    }
+  }
+  // printf '%b' would read backslashes in names: print each line with '%s\n'.
+  std::string lines;
+  std::istringstream split(answer);
+  for (std::string l; std::getline(split, l);) lines += " " + ShellQuote(l);
+  std::string script = "#!/bin/sh\n# fake nvidia-smi written by tests/matrix/check_answer.cc for " +
+                       m.value("name", std::string("?")) + " on " + driver + "\n";
+  script += "if [ \"$#\" -eq 2 ] && [ \"$1\" = " + ShellQuote(kSmiQuery) + " ] && [ \"$2\" = " +
+            ShellQuote(kSmiFormat) + " ]; then\n  printf '%s\\n'" + lines + "\n  exit " +
+            std::to_string(status) + "\nfi\n";
+  script += "echo \"fake nvidia-smi (tests/matrix/check_answer.cc) answers only " + std::string(kSmiQuery) + " " +
+            kSmiFormat + "; asked: $*\"\nexit 1\n";
+  return script;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc != 6) {
-    std::cerr << "usage: check_answer FAKEDRV NVPROBE TRACE EXPECTED fast|details|full|csv\n";
+    std::cerr << "usage: check_answer FAKEDRV NVPROBE TRACE EXPECTED fast|details|full|csv|env|smi\n";
     return 2;
   }
   const std::string fakedrv = argv[1], nvprobe = argv[2], trace = argv[3], mode = argv[5];
@@ -129,7 +188,8 @@ int main(int argc, char** argv) {
     std::cerr << argv[4] << ": not JSON\n";
     return 1;
   }
-  if (mode != "fast" && mode != "details" && mode != "full" && mode != "csv" && mode != "env") {
+  if (mode != "fast" && mode != "details" && mode != "full" && mode != "csv" && mode != "env" &&
+      mode != "smi") {
     std::cerr << "check_answer: unknown mode \"" << mode << "\"\n";
     return 2;
   }
@@ -146,9 +206,25 @@ int main(int argc, char** argv) {
                                        "memory.total --format=csv,noheader,nounits"
                                      : "--json";
   // nvprobe looks for nvidia-smi on $PATH: give it an empty one, so the host's
-  // never answers.
-  const std::string empty_path = Tmp("empty-path");
+  // never answers; in smi mode one holding only the fake nvidia-smi.
+  const std::string empty_path = Tmp(mode == "smi" ? "smi-path" : "empty-path");
   std::filesystem::create_directories(empty_path);
+  if (mode == "smi") {
+    std::ifstream in(trace);
+    std::string first;
+    std::getline(in, first);
+    Json header = Json::parse(first, nullptr, false);
+    if (header.is_discarded() || !header["machine"].is_object() || !header["driver"].is_string()) {
+      std::cerr << trace << ": the header holds no machine description and driver for the fake nvidia-smi\n";
+      return 1;
+    }
+    const std::string smi = empty_path + "/nvidia-smi";
+    std::ofstream(smi, std::ios::binary | std::ios::trunc) << SmiScript(header);
+    if (chmod(smi.c_str(), 0755) != 0) {
+      std::cerr << smi << ": cannot make it executable\n";
+      return 1;
+    }
+  }
   // env: the fast path with NVPROBE_DRIVER_VERSION naming the trace's release.
   const std::string env_var =
       mode == "env" ? " NVPROBE_DRIVER_VERSION=" + expected["driver"].get<std::string>() : "";

@@ -60,4 +60,26 @@ python3 -c "import json,sys; j=json.load(open(sys.argv[1])); m=j['modes']['full'
   traces/$l4.expected.json "$out/overlap.expected.json"
 tests/matrix/check_answer fake_driver/fakedrv probe/nvprobe traces/$l4.trace.jsonl "$out/overlap.expected.json" full \
   >"$out/cell.txt" 2>&1 || fail "a one-to-one assignment was missed"
+
+# smi mode (issue 15): a fake nvidia-smi in PATH, written from the trace header, is
+# the only source on the WSL2 machine; it answers nvprobe's query and nothing else.
+wsl=580.95.05/wsl2-rtx4090
+tests/matrix/check_answer fake_driver/fakedrv probe/nvprobe traces/$wsl.trace.jsonl traces/$wsl.expected.json smi \
+  >"$out/cell.txt" 2>&1 || fail "the true smi answer failed"
+smi="$out/smi-path/nvidia-smi"
+[ -x "$smi" ] || fail "no executable fake nvidia-smi at $smi"
+[ "$("$smi" --query-gpu=driver_version,name,pci.bus_id,uuid,compute_cap,memory.total --format=csv,noheader,nounits)" = \
+  "580.95.05, NVIDIA GeForce RTX 4090, 00000000:01:00.0, GPU-d59d59d5-0000-4000-8000-000000000001, 8.9, 24564" ] ||
+  fail "the fake nvidia-smi does not answer as NVIDIA's does"
+"$smi" -L >"$out/smi.txt"; rc=$?
+[ $rc -eq 1 ] && grep -q 'answers only --query-gpu=' "$out/smi.txt" || fail "the fake nvidia-smi answered another query (rc $rc)"
+plant smi_name $wsl smi "m['gpus'][0]['name']='NVIDIA GeForce RTX 4080'"
+grep -q 'gpus\[0\].name: expected "NVIDIA GeForce RTX 4080", got "NVIDIA GeForce RTX 4090"' "$out/cell.txt" || fail "no smi name difference"
+plant smi_source $wsl smi "m['driver']['source']='files'"
+grep -q 'driver.source: expected "files", got "nvidia-smi"' "$out/cell.txt" || fail "no smi driver source difference"
+# Without the fake (fast mode's empty PATH) the smi answer is not what nvprobe gives.
+python3 -c "import json,sys; j=json.load(open(sys.argv[1])); j['modes']['fast']=j['modes']['smi']; json.dump(j,open(sys.argv[2],'w'))" \
+  traces/$wsl.expected.json "$out/nosmi.expected.json"
+tests/matrix/check_answer fake_driver/fakedrv probe/nvprobe traces/$wsl.trace.jsonl "$out/nosmi.expected.json" fast \
+  >"$out/cell.txt" 2>&1 && fail "the smi answer passed without a nvidia-smi"
 echo PASS

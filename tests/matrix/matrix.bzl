@@ -1,4 +1,5 @@
-"""The regression matrix: one test per (trace, probe mode: fast, details, full, csv).
+"""The regression matrix: one test per (trace, probe mode: fast, details, full, csv,
+env, smi).
 
 Each test runs the static //probe:nvprobe under `fakedrv run --strict` on a
 committed trace (//traces) and compares its answer with the trace's expected answer
@@ -6,7 +7,7 @@ field by field (check_answer.cc). Separate targets keep the matrix shardable and
 cacheable.
 """
 
-def probe_matrix(corpus, csv_machines = [], env_machines = []):
+def probe_matrix(corpus, csv_machines = [], env_machines = [], smi_machines = []):
     for machine, releases in corpus.items():
         for release in releases:
             base = "%s/%s" % (release, machine)
@@ -17,6 +18,8 @@ def probe_matrix(corpus, csv_machines = [], env_machines = []):
                 modes.append("csv")
             if machine in env_machines:
                 modes.append("env")
+            if machine in smi_machines:
+                modes.append("smi")
             for mode in modes:
                 native.sh_test(
                     name = "%s_%s_%s" % (machine, release, mode),

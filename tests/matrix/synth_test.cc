@@ -518,6 +518,128 @@ TEST(SynthTest, ReleaseNewerThanTheCudaTableIsALowerBound) {
   EXPECT_TRUE(ExpectedAnswer(Reg(), H100(), "595.45.04").value()["modes"]["fast"]["warnings"].empty());
 }
 
+Machine Load(const std::string& name) {
+  StatusOr<Machine> m = LoadMachine("traces/machines/" + name + ".json");
+  EXPECT_TRUE(m.ok()) << m.status().message();
+  return *m;
+}
+
+// Issue 15: the nvidia-smi source. In smi mode a nvidia-smi in PATH answers nvprobe's
+// query from the description (tests/matrix/check_answer.cc writes it): it gives the
+// version and GPUs where nothing else does, and is skipped where the driver answers.
+TEST(SynthTest, SmiModeAnswersWhereNothingElseDoes) {
+  // WSL2: only nvidia-smi sees the GPU, with the fields its query has.
+  Json wsl = ExpectedAnswer(Reg(), Load("wsl2-rtx4090"), "580.95.05").value()["modes"];
+  const Json& smi = wsl["smi"];
+  EXPECT_EQ(smi["exit_status"], 0);
+  EXPECT_EQ(smi["driver"], Json({{"version", "580.95.05"}, {"source", "nvidia-smi"}, {"cuda", "13.0"},
+                                 {"abi_release", nullptr}}));
+  EXPECT_EQ(smi["platform"], "wsl2");
+  ASSERT_EQ(smi["gpus"].size(), 1u);
+  const Json& g = smi["gpus"][0];
+  EXPECT_EQ(g["pci_bus_id"], "0000:01:00.0");
+  EXPECT_EQ(g["name"], "NVIDIA GeForce RTX 4090");
+  EXPECT_EQ(g["uuid"], "GPU-d59d59d5-0000-4000-8000-000000000001");
+  EXPECT_EQ(g["compute_capability"], "8.9");
+  EXPECT_EQ(g["compute_capability_source"], "nvidia-smi");
+  EXPECT_EQ(g["memory_mib"], 24564);
+  EXPECT_EQ(g["source"], "nvidia-smi");
+  EXPECT_TRUE(g["pci_device_id"].is_null());  // not in its query: no table lookup either
+  EXPECT_TRUE(g["chip"].is_null());
+  EXPECT_TRUE(g["minor"].is_null());
+  EXPECT_EQ(smi["sources"].back(), Json({{"source", "nvidia-smi"}, {"ok", true}, {"skipped", false},
+                                         {"found_has", "driver 580.95.05, 1 GPU(s)"}}));
+  EXPECT_TRUE(wsl["fast"]["gpus"].empty());
+  EXPECT_EQ(wsl["fast"]["sources"].back()["error_has"], "no nvidia-smi in PATH");
+
+  // nvidiactl refused, no driver files: sysfs lists the GPU, nvidia-smi fills in.
+  Json bare = ExpectedAnswer(Reg(), Load("fault-ctl-eacces-no-files-a100"), "550.67").value()["modes"];
+  EXPECT_TRUE(bare["fast"]["driver"]["version"].is_null());
+  EXPECT_EQ(bare["fast"]["exit_status"], 0);  // the GPU alone is found
+  EXPECT_TRUE(bare["fast"]["gpus"][0]["name"].is_null());
+  const Json& b = bare["smi"];
+  EXPECT_EQ(b["driver"]["version"], "550.67");
+  EXPECT_EQ(b["driver"]["source"], "nvidia-smi");
+  EXPECT_EQ(b["driver"]["cuda"], "12.4");
+  ASSERT_EQ(b["gpus"].size(), 1u);
+  EXPECT_EQ(b["gpus"][0]["source"], "files");
+  EXPECT_EQ(b["gpus"][0]["pci_device_id"], "0x20f1");
+  EXPECT_EQ(b["gpus"][0]["name"], "NVIDIA A100-PCIE-40GB");
+  EXPECT_EQ(b["gpus"][0]["memory_mib"], 40960);
+  EXPECT_EQ(b["gpus"][0]["compute_capability_source"], "pci_table");  // files' GPU came first
+  EXPECT_TRUE(b["gpus"][0]["minor"].is_null());
+
+  // The files answer: nvidia-smi is there but skipped, and the answer is the fast one.
+  Json files = ExpectedAnswer(Reg(), Load("fault-ctl-eacces-a100"), "580.95.05").value()["modes"];
+  EXPECT_EQ(files["smi"], files["fast"]);
+  EXPECT_TRUE(files["smi"]["sources"].back()["skipped"].get<bool>());
+
+  // No GPU: "No devices were found", status 6; no driver at all: status 9.
+  Json none = ExpectedAnswer(Reg(), Load("fault-ctl-eacces-no-files"), "580.95.05").value()["modes"]["smi"];
+  EXPECT_EQ(none["sources"].back()["error_has"], "exited with status 6");
+  EXPECT_EQ(none["exit_status"], 1);
+  Json no_driver = ExpectedAnswer(Reg(), Load("gpu-without-driver-a100"), "580.95.05").value()["modes"]["smi"];
+  EXPECT_EQ(no_driver["sources"].back()["error_has"], "exited with status 9");
+  EXPECT_TRUE(no_driver["driver"]["version"].is_null());
+}
+
+// Issue 15: a GPU whose device ID the cited pci.ids lacks ("in_pci_ids": false, stated
+// in the description, never looked up in nvprobe's table): the fast path asks the
+// full path for it alone.
+TEST(SynthTest, GpuMissingFromPciIdsIsAskedOfTheFullPath) {
+  Machine m = Load("rtx5090-unlisted-id-2x");
+  ASSERT_EQ(m.gpus.size(), 2u);
+  EXPECT_TRUE(m.gpus[0].in_pci_ids);
+  EXPECT_FALSE(m.gpus[1].in_pci_ids);
+  Json modes = ExpectedAnswer(Reg(), m, "580.94.18").value()["modes"];
+  for (const char* mode : {"fast", "details", "env", "smi"}) {
+    const Json& e = modes[mode];
+    SCOPED_TRACE(mode);
+    EXPECT_EQ(e["gpus"][0]["source"], "ioctl");
+    EXPECT_EQ(e["gpus"][0]["compute_capability_source"], "pci_table");
+    EXPECT_TRUE(e["gpus"][0]["memory_mib"].is_null());
+    const Json& g = e["gpus"][1];
+    EXPECT_EQ(g["source"], "ioctl-full");
+    EXPECT_EQ(g["name"], "NVIDIA Graphics Device");
+    EXPECT_EQ(g["uuid"], "GPU-5090b1a0-0000-4000-8000-000000000002");
+    EXPECT_EQ(g["memory_mib"], 32607);
+    EXPECT_EQ(g["compute_capability"], "12.0");
+    EXPECT_EQ(g["compute_capability_source"], "sm_version");
+    EXPECT_EQ(g["chip"], "GB202");  // MC_GET_ARCH_INFO, named by the release's headers
+    EXPECT_EQ(g["architecture"], "Blackwell");
+    EXPECT_EQ(g["pci_subsystem_id"], "0x20e810de");
+    Json full_source = {{"source", "ioctl-full"}, {"ok", true}, {"skipped", false},
+                        {"found_has", "1 of 1 GPU(s) queried"}};
+    EXPECT_EQ(e["sources"][std::string(mode) == "env" ? 2 : 1], full_source);
+    EXPECT_TRUE(e["warnings"].empty());
+  }
+  EXPECT_EQ(modes["full"]["sources"][1]["found_has"], "2 of 2 GPU(s) queried");
+  // Headers that name no such implementation: no chip, and nvprobe says why.
+  m.gpus[1].chip = "GB2FF";
+  Json fast = ExpectedAnswer(Reg(), m, "580.94.18").value()["modes"]["fast"];
+  EXPECT_TRUE(fast["gpus"][1]["chip"].is_null());
+  EXPECT_EQ(fast["gpus"][1]["architecture"], "Blackwell");
+  EXPECT_EQ(fast["warnings"], Json::array({"GPU 0000:02:00.0: NV2080_CTRL_MC_GET_ARCH_INFO_PARAMS.implementation "
+                                           "0x2 is unknown for architecture 0x1b0"}));
+  // The full path refused: nothing but the card's IDs is known of it.
+  m.faults.gpu_open_errno[1] = EACCES;
+  fast = ExpectedAnswer(Reg(), m, "580.94.18").value()["modes"]["fast"];
+  EXPECT_EQ(fast["gpus"][1]["source"], "ioctl");
+  EXPECT_TRUE(fast["gpus"][1]["compute_capability"].is_null());
+  EXPECT_TRUE(fast["gpus"][1]["compute_capability_source"].is_null());
+  EXPECT_TRUE(fast["gpus"][1]["architecture"].is_null());
+  EXPECT_EQ(fast["sources"][1]["ok"], false);
+
+  // The key is validated like the others.
+  Json j = m.json;
+  j["gpus"][1]["in_pci_ids"] = "no";
+  StatusOr<Machine> bad = ParseMachine(j);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), "gpus[1].in_pci_ids: not true or false");
+  j["gpus"][1].erase("in_pci_ids");
+  EXPECT_TRUE(ParseMachine(j).value().gpus[1].in_pci_ids);  // default: listed
+}
+
 TEST(SynthTest, ExpectedAnswerPerMode) {
   Json e = ExpectedAnswer(Reg(), H100(), "580.95.05").value();
   const Json& fast = e["modes"]["fast"];
