@@ -203,4 +203,47 @@ TEST(RecordedModelTest, NvmlInstallerCallsDifferOnlyWhereKnown) {
   EXPECT_THAT(r.out, ::testing::Not(::testing::HasSubstr("virtualizationMode")));
 }
 
+// The H200 recorded the same way (traces/recorded/580.159.04/h200-vm-1x): its
+// traces load, nvprobe replays to what nvidia-smi said on that machine, and the
+// model differs from it only where it does on the H100.
+constexpr char kH200Dir[] = "traces/recorded/580.159.04/h200-vm-1x/";
+constexpr char kH200Machine[] = "traces/machines/h200-vm-1x.json";
+
+TEST(RecordedH200Test, TracesLoad) {
+  for (const char* t : {"nvprobe-fast", "nvprobe-details", "nvprobe-full", "nvidia-smi-q", "nvidia-smi-L",
+                        "nvidia-smi-query-driver", "nvml-client-full", "nvml-client-installer"}) {
+    CommandResult r = RunCommand({kFakedrv, "show", std::string(kH200Dir) + t + ".trace.jsonl"}, 60);
+    EXPECT_EQ(r.status, 0) << t << ": " << r.err;
+  }
+}
+
+TEST(RecordedH200Test, NvprobeReplaysToWhatNvidiaSmiSaidThere) {
+  CommandResult r = RunCommand({kFakedrv, "run", "--strict", "--trace", std::string(kH200Dir) + "nvprobe-full.trace.jsonl",
+                                "--", kNvprobe, "--full", "--json"},
+                               60);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["driver"]["version"], "580.159.04");
+  EXPECT_EQ(j["driver"]["cuda"], "13.0");
+  ASSERT_EQ(j["gpus"].size(), 1u);
+  const nlohmann::json& g = j["gpus"][0];
+  // nvidia-smi --query-gpu on the machine: NVIDIA H200, 00000000:00:06.0,
+  // 143771 MiB, 9.0, 0x233510DE, 0x18BF10DE (UUID anonymized in the trace).
+  EXPECT_EQ(g["name"], "NVIDIA H200");
+  EXPECT_EQ(g["pci_bus_id"], "0000:00:06.0");
+  EXPECT_EQ(g["memory_mib"], 143771);
+  EXPECT_EQ(g["compute_capability"], "9.0");
+  EXPECT_EQ(g["pci_device_id"], "0x2335");
+  EXPECT_EQ(g["pci_subsystem_id"], "0x18bf10de");
+  EXPECT_EQ(g["uuid"], kUuid);
+}
+
+TEST(RecordedH200Test, ModelDiffersOnlyWhereKnown) {
+  CommandResult r = RunCommand({kFakedrv, "diff", "--machine", kH200Machine, std::string(kH200Dir) + "nvprobe-full.trace.jsonl"}, 60);
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, ::testing::HasSubstr("events compared: 15, identical: 13, differing: 2 "));
+  EXPECT_THAT(r.out, ::testing::HasSubstr("nv_ioctl_card_info_t[0].fb_size: 0x0 != 0x4000000000"));
+  EXPECT_THAT(r.out, ::testing::HasSubstr("NV2080_CTRL_MC_GET_ARCH_INFO_PARAMS.subRevision: 0x0 != 0x3"));
+}
+
 }  // namespace
