@@ -161,10 +161,7 @@ namespace {
 // Runs CMD with `responder` answering; the shared tail of both forms of `run`.
 int Serve(const Trace& machine, IoctlResponder& responder, RunOptions options, std::ostream& diag,
           const std::vector<std::string>& argv, std::ostream& err) {
-  if (options.work_dir.empty()) {
-    const char* tmp = std::getenv("TMPDIR");
-    options.work_dir = tmp && *tmp ? tmp : "/tmp";
-  }
+  if (options.work_dir.empty()) options.work_dir = DefaultWorkDir();
   Supervisor supervisor(machine, responder, options, diag);
   StatusOr<RunOutcome> outcome = supervisor.Run(argv);
   if (!outcome.ok()) {

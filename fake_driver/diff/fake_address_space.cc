@@ -17,12 +17,6 @@ uint64_t FakeAddressSpace::Place(std::span<const uint8_t> bytes) {
   return at;
 }
 
-std::span<const uint8_t> FakeAddressSpace::RegionAt(uint64_t address) const {
-  auto it = regions_.find(address);
-  if (it == regions_.end()) return {};
-  return it->second;
-}
-
 uint8_t* FakeAddressSpace::Find(uint64_t address, size_t size) {
   auto it = regions_.upper_bound(address);
   if (it == regions_.begin()) return nullptr;

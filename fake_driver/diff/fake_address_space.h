@@ -18,9 +18,6 @@ class FakeAddressSpace : public TargetMemory {
  public:
   // A new region holding a copy of `bytes`; returns its address (never 0).
   uint64_t Place(std::span<const uint8_t> bytes);
-  // The region at `address` as it is now (what the model left there); empty when
-  // no region starts there.
-  std::span<const uint8_t> RegionAt(uint64_t address) const;
 
   Status Read(uint64_t address, std::span<uint8_t> out) override;
   Status Write(uint64_t address, std::span<const uint8_t> bytes) override;

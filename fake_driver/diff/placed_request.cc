@@ -41,10 +41,4 @@ PlacedRequest PlaceRequest(ArgBuffer args, const abi::StructLayout* top_layout,
   return placed;
 }
 
-void ReadBack(ArgBuffer& placed, const FakeAddressSpace& space) {
-  for (ArgBuffer& child : placed.nested) ReadBack(child, space);
-  std::span<const uint8_t> now = space.RegionAt(placed.address);
-  placed.out.assign(now.begin(), now.end());
-}
-
 }  // namespace nvprobe::fakedrv::diff

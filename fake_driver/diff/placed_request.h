@@ -20,7 +20,7 @@ inline constexpr size_t kStandInBytes = 16384;
 
 struct PlacedRequest {
   // The recording's tree: `in` as the model gets it (pointers patched), `address`
-  // set, `out` empty until ReadBack().
+  // set, `out` empty until ReadOutputs() (responder.h).
   ArgBuffer args;
   // Non-null pointer fields the recording has no buffer for (an event recorded
   // with nested_not_followed, or a pointer the ABI gives no length): they point at
@@ -32,9 +32,6 @@ struct PlacedRequest {
 // top-level struct, which may be null) in `space`.
 PlacedRequest PlaceRequest(ArgBuffer args, const abi::StructLayout* top_layout,
                            FakeAddressSpace& space);
-
-// Sets every buffer's `out` of `placed` to what is now at its address.
-void ReadBack(ArgBuffer& placed, const FakeAddressSpace& space);
 
 }  // namespace nvprobe::fakedrv::diff
 

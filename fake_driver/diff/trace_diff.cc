@@ -10,6 +10,8 @@
 #include "fake_driver/diff/handle_translation.h"
 #include "fake_driver/diff/output_compare.h"
 #include "fake_driver/diff/placed_request.h"
+#include "fake_driver/responder/responder.h"
+#include "fake_driver/trace/arg_buffer.h"
 
 namespace nvprobe::fakedrv::diff {
 namespace {
@@ -22,12 +24,8 @@ constexpr int kFirstFd = 3;
 // The layout the request's size selects (NV_ESC_RM_ALLOC: NVOS21 or NVOS64), as
 // the driver picks it; the recording's where the escape takes no struct of that size.
 const abi::StructLayout* TopLayout(const abi::Abi& abi, const IoctlEvent& ev) {
-  const abi::Binding* esc = abi.EscapeByNumber(ev.nr());
-  if (esc != nullptr && !esc->params_struct.empty()) {
-    const abi::StructLayout* l =
-        abi.FindStruct(esc->ParamsForSize(static_cast<uint32_t>(ev.args.in.size()), abi));
-    if (l != nullptr && l->size > 0 && ev.args.in.size() % l->size == 0) return l;
-  }
+  const abi::StructLayout* l = EscapeLayout(abi, ev.nr(), ev.args.in.size());
+  if (l != nullptr && l->size > 0 && ev.args.in.size() % l->size == 0) return l;
   return ev.args.layout;
 }
 
@@ -53,7 +51,8 @@ class EventDiffer {
     const int unmatched_before = responder_.unmatched();
     const IoctlResult r =
         responder_.Handle(ev.device, ev.request, placed.args.address, space, kPid, FdOf(ev.device));
-    ReadBack(placed.args, space);
+    // Every buffer was placed in `space` just before: reading them back cannot fail.
+    ReadOutputs(space, placed.args);
     handles_.Learn(ev.args, placed.args);
     const bool no_handler = responder_.unmatched() > unmatched_before;
 

@@ -20,8 +20,6 @@ namespace nvprobe::fakedrv::model {
 class RmObjects;
 
 struct ModelState {
-  // Every client's objects (which GPUs have a device allocated: "in use").
-  const RmObjects* objects = nullptr;
   std::set<uint32_t> detached_gpu_ids;  // GPU_DETACH_IDS'd, until attached again
   // Timestamps from a counter instead of the host's clocks, so that the same
   // requests get the same answers in every run (fakedrv synth records them).
@@ -32,13 +30,15 @@ struct ModelState {
 class ControlCall {
  public:
   ControlCall(const Machine& machine, const abi::Abi& abi, const std::string& driver,
-              ModelState& state, int gpu, ArgBuffer& params)
-      : machine(machine), abi(abi), driver(driver), state(state), gpu_index(gpu), params_(params) {}
+              ModelState& state, const RmObjects& objects, int gpu, ArgBuffer& params)
+      : machine(machine), abi(abi), driver(driver), state(state), objects(objects), gpu_index(gpu),
+        params_(params) {}
 
   const Machine& machine;
   const abi::Abi& abi;
   const std::string& driver;
   ModelState& state;
+  const RmObjects& objects;  // every client's (which GPUs have a device: "in use")
   const int gpu_index;  // -1 for the root client's controls
   const MachineGpu& gpu() const { return machine.gpus[static_cast<size_t>(gpu_index)]; }
 

@@ -169,8 +169,7 @@ const char* IdInfoV2(ControlCall& c) {
   // NV0000_CTRL_GPU_ID_INFO_IN_USE (bit 0): gpuIsInUse(), a device is allocated on
   // it by some client.
   constexpr uint32_t kNv01Device0 = 0x80;  // class/cl0080.h: NV01_DEVICE_0
-  c.Set("gpuFlags", c.state.objects != nullptr &&
-                        c.state.objects->AnyOnGpu(kNv01Device0, IndexOf(c.machine, g)));
+  c.Set("gpuFlags", c.objects.AnyOnGpu(kNv01Device0, IndexOf(c.machine, g)));
   c.Set("deviceInstance", static_cast<uint64_t>(IndexOf(c.machine, g)));
   c.Set("subDeviceInstance", 0);
   c.Set("sliStatus", SliStatusOf(c, *g));

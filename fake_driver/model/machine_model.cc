@@ -53,9 +53,7 @@ void SetOut(ArgBuffer& b, std::string_view name, uint64_t value) {
 MachineModel::MachineModel(Machine machine, std::shared_ptr<const abi::Abi> abi,
                            std::string driver, std::ostream& diagnostics)
     : machine_(std::move(machine)), abi_(std::move(abi)), driver_(std::move(driver)),
-      diag_(diagnostics) {
-  state_.objects = &objects_;
-}
+      diag_(diagnostics) {}
 
 std::string MachineModel::Describe(const Request& r) const {
   const abi::Binding* esc = abi_->EscapeByNumber(r.nr);
@@ -350,7 +348,7 @@ MachineModel::RmAnswer MachineModel::Control(Request& r) {
   // rs_resource.c:resControlLookup_IMPL(): the params must be the command's struct.
   if (params == nullptr || Field(r.args, "paramsSize") != params->size || r.args.nested.empty())
     return {"NV_ERR_INVALID_PARAM_STRUCT", h->source};
-  ControlCall call(machine_, *abi_, driver_, state_, o->gpu, r.args.nested.front());
+  ControlCall call(machine_, *abi_, driver_, state_, objects_, o->gpu, r.args.nested.front());
   const char* status = h->fill(call);
   if (!call.error().empty()) {
     NotSupported(r, name + ": model error: " + call.error());

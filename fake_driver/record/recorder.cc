@@ -67,16 +67,6 @@ std::string ReadWholeFile(const std::string& path, int* err) {
 
 int Dirfd(uint64_t arg) { return static_cast<int>(static_cast<int32_t>(arg)); }
 
-// The same buffers again after the call.
-bool CaptureOutput(ProcessMemory& mem, ArgBuffer& buf) {
-  buf.out.resize(buf.in.size());
-  if (!mem.Read(buf.address, buf.out).ok()) return false;
-  for (ArgBuffer& c : buf.nested) {
-    if (!CaptureOutput(mem, c)) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 bool IsDriverPath(const std::string& p) {
@@ -265,7 +255,7 @@ void Recorder::IoctlEntry(const SyscallStop& s) {
 void Recorder::IoctlExit(const SyscallStop& s, Pending& p) {
   IoctlEvent& ev = p.event;
   ProcessMemory mem(s.tid, -1, 0);
-  if (!CaptureOutput(mem, ev.args)) {
+  if (!ReadOutputs(mem, ev.args)) {
     skipped_.push_back("request " + HexNumber(ev.request) + " on " + ev.device +
                        ": argument unreadable at exit");
     return;

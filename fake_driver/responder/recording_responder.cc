@@ -11,15 +11,6 @@ namespace {
 constexpr uint64_t kFirstFakeAddress = 0x7ffd00001000;
 constexpr uint64_t kFakeAddressStep = 0x1000;
 
-bool ReadBack(TargetMemory& mem, ArgBuffer& buf) {
-  buf.out.resize(buf.in.size());
-  if (!mem.Read(buf.address, buf.out).ok()) return false;
-  for (ArgBuffer& c : buf.nested) {
-    if (!ReadBack(mem, c)) return false;
-  }
-  return true;
-}
-
 bool SameBuffer(const ArgBuffer& a, const ArgBuffer& b) {
   if (a.field != b.field || a.layout != b.layout || a.in != b.in || a.out != b.out ||
       a.nested.size() != b.nested.size()) {
@@ -70,7 +61,7 @@ IoctlResult RecordingResponder::Handle(const std::string& device, uint32_t reque
                         ReadNestedBuffers(*abi_, ev.args, mem) == ReadError::kNone;
   IoctlResult r = inner_.Handle(device, request, arg, mem, pid, fd);
   if (r.gone) return r;
-  if (!readable || !ReadBack(mem, ev.args)) {
+  if (!readable || !ReadOutputs(mem, ev.args)) {
     ++unreadable_;
     return r;
   }

@@ -21,4 +21,13 @@ ReadError ReadNestedBuffers(const abi::Abi& abi, ArgBuffer& buf, TargetMemory& m
   return ReadError::kNone;
 }
 
+bool ReadOutputs(TargetMemory& mem, ArgBuffer& buf) {
+  buf.out.resize(buf.in.size());
+  if (!mem.Read(buf.address, buf.out).ok()) return false;
+  for (ArgBuffer& c : buf.nested) {
+    if (!ReadOutputs(mem, c)) return false;
+  }
+  return true;
+}
+
 }  // namespace nvprobe::fakedrv

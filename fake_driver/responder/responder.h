@@ -53,6 +53,10 @@ enum class ReadError { kNone, kFault, kInvalid };
 // (kMaxNestingDepth bounds it).
 ReadError ReadNestedBuffers(const abi::Abi& abi, ArgBuffer& buf, TargetMemory& mem, int depth = 0);
 
+// After the call: reads `buf` and its nested buffers again, at the addresses their
+// inputs were read from, into their `out` bytes. False when any is unreadable.
+bool ReadOutputs(TargetMemory& mem, ArgBuffer& buf);
+
 }  // namespace nvprobe::fakedrv
 
 #endif  // NVPROBE_FAKE_DRIVER_RESPONDER_RESPONDER_H_

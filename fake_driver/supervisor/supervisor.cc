@@ -33,6 +33,11 @@
 #endif
 
 namespace nvprobe::fakedrv {
+
+std::string DefaultWorkDir() {
+  const char* tmp = std::getenv("TMPDIR");
+  return tmp && *tmp ? tmp : "/tmp";
+}
 namespace {
 
 class UniqueFd {

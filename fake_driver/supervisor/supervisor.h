@@ -16,6 +16,9 @@
 
 namespace nvprobe::fakedrv {
 
+// Where a fake machine is materialized unless told: $TMPDIR, else /tmp.
+std::string DefaultWorkDir();
+
 struct RunOptions {
   bool strict = false;
   std::string work_dir;  // where the fake machine's files are materialized

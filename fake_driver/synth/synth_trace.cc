@@ -91,11 +91,6 @@ class EmptyDir {
   std::string path_;
 };
 
-std::string TempRoot() {
-  const char* tmp = std::getenv("TMPDIR");
-  return tmp && *tmp ? tmp : "/tmp";
-}
-
 std::string Joined(const std::vector<std::string>& argv) {
   std::string s;
   for (const std::string& a : argv) s += (s.empty() ? "" : " ") + a;
@@ -182,7 +177,7 @@ StatusOr<Trace> SynthesizeTrace(const abi::Registry& registry, const Machine& ma
     model::AddDriverFiles(machine, driver, t);
   }
 
-  const std::string root = TempRoot();
+  const std::string root = DefaultWorkDir();
   EmptyDir no_tools(root);
   if (no_tools.path().empty())
     return InternalError("synth: cannot make a directory in " + root + ": " + std::strerror(errno));

@@ -16,6 +16,8 @@
 #include "fake_driver/diff/fake_address_space.h"
 #include "fake_driver/diff/handle_translation.h"
 #include "fake_driver/diff/placed_request.h"
+#include "fake_driver/responder/responder.h"
+#include "fake_driver/trace/arg_buffer.h"
 #include "fake_driver/machine/machine_description.h"
 #include "fake_driver/model/machine_model.h"
 #include "fake_driver/trace/trace_io.h"
@@ -96,17 +98,14 @@ std::string ModelMadeTrace(const CorpusPair& p) {
   HandleTranslation handles;
   for (IoctlEvent& ev : trace.events) {
     FakeAddressSpace space;
-    const abi::Binding* esc = trace.abi->EscapeByNumber(ev.nr());
-    const abi::StructLayout* layout =
-        esc && !esc->params_struct.empty()
-            ? trace.abi->FindStruct(esc->ParamsForSize(static_cast<uint32_t>(ev.args.in.size()), *trace.abi))
-            : ev.args.layout;
+    const abi::StructLayout* escape = EscapeLayout(*trace.abi, ev.nr(), ev.args.in.size());
+    const abi::StructLayout* layout = escape != nullptr ? escape : ev.args.layout;
     ArgBuffer request = ev.args;
     request.layout = layout;
     handles.RewriteInputs(request);
     PlacedRequest placed = PlaceRequest(std::move(request), layout, space);
     const IoctlResult r = model.Handle(ev.device, ev.request, placed.args.address, space, 1, 3);
-    ReadBack(placed.args, space);
+    ReadOutputs(space, placed.args);
     handles.Learn(ev.args, placed.args);
     TakeModelOutput(ev.args, placed.args);
     ev.ret = r.ret;
