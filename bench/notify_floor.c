@@ -4,13 +4,24 @@
  * SECCOMP_IOCTL_NOTIF_RECV + SEND(CONTINUE), nothing else (no poll, no fd lookup,
  * no memory access). fakedrv's pass-through and replay figures sit on top of this.
  *
- *   notify_floor N sync|nosync    prints the child's "ns_per_call=<mean> calls=<N>"
+ * STEPS adds, per call and in this order, the kernel calls that answering a
+ * request takes, with the primitives fakedrv uses, and no logic of its own:
+ *   poll      poll() on the listener before RECV (fakedrv also watches signals)
+ *   identity  the fd-identity check: kcmp(KCMP_FILE) of the call's fd against
+ *             our copy of the same open file
+ *   read      process_vm_readv of the 2304-byte argument (a card-info request)
+ *   valid     SECCOMP_IOCTL_NOTIF_ID_VALID (the read was of the right process)
+ *   write     process_vm_writev of the 2304 bytes back
+ *
+ *   notify_floor N sync|nosync [STEPS]   prints the child's "ns_per_call=<mean> calls=<N>"
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/kcmp.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -21,6 +32,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -104,10 +116,11 @@ static int Child(int sock, long n) {
     perror("notify_floor: seccomp");
     return 1;
   }
+  int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
   SendFd(sock, listener);
+  SendFd(sock, fd);  /* the same open file, for the identity step's kcmp */
   close(listener);
   close(sock);
-  int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
   static char buf[2304];
   for (long i = 0; i < n / 10 + 1; ++i) ioctl(fd, REQUEST, buf);
   double start = NowNs();
@@ -121,9 +134,36 @@ static int Child(int sock, long n) {
   return 0;
 }
 
+/* Whether the comma-separated `steps` names `step`. */
+static int HasStep(const char* steps, const char* step) {
+  size_t n = strlen(step);
+  for (const char* p = steps; *p;) {
+    const char* end = strchr(p, ',');
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+    if (len == n && strncmp(p, step, n) == 0) return 1;
+    p += len + (end ? 1 : 0);
+  }
+  return 0;
+}
+
+static int CountSteps(const char* steps) {
+  if (*steps == 0) return 0;
+  int n = 1;
+  for (const char* p = steps; *p; ++p) n += *p == ',';
+  return n;
+}
+
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    fprintf(stderr, "usage: notify_floor N sync|nosync\n");
+  if (argc != 3 && argc != 4) {
+    fprintf(stderr, "usage: notify_floor N sync|nosync [poll,identity,read,valid,write]\n");
+    return 2;
+  }
+  const char* steps = argc == 4 ? argv[3] : "";
+  const int do_poll = HasStep(steps, "poll"), do_identity = HasStep(steps, "identity"),
+            do_read = HasStep(steps, "read"), do_valid = HasStep(steps, "valid"),
+            do_write = HasStep(steps, "write");
+  if (do_poll + do_identity + do_read + do_valid + do_write != CountSteps(steps)) {
+    fprintf(stderr, "notify_floor: unknown step in \"%s\"\n", steps);
     return 2;
   }
   long n = strtol(argv[1], NULL, 10);
@@ -137,7 +177,10 @@ int main(int argc, char** argv) {
   }
   close(sv[1]);
   int listener = RecvFd(sv[0]);
-  if (listener < 0) return 1;
+  int child_file = RecvFd(sv[0]);
+  if (listener < 0 || child_file < 0) return 1;
+  const pid_t self = getpid();
+  static char arg[2304];
   if (strcmp(argv[2], "sync") == 0) {
     uint64_t flags = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
     if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, flags) != 0) {
@@ -148,9 +191,30 @@ int main(int argc, char** argv) {
   for (;;) {
     struct seccomp_notif req;
     memset(&req, 0, sizeof req);
+    if (do_poll) {
+      struct pollfd p = {listener, POLLIN, 0};
+      if (poll(&p, 1, -1) < 0 && errno != EINTR) break;
+    }
     if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) {
       if (errno == EINTR) continue;
       break;
+    }
+    const int last = req.data.args[2] == DONE;
+    struct iovec local = {arg, sizeof arg}, remote = {(void*)req.data.args[2], sizeof arg};
+    if (do_identity &&
+        syscall(SYS_kcmp, req.pid, self, KCMP_FILE, (int)req.data.args[0], child_file) != 0) {
+      fprintf(stderr, "notify_floor: kcmp: not the same file (%s)\n", strerror(errno));
+      return 1;
+    }
+    if (do_read && !last && process_vm_readv(req.pid, &local, 1, &remote, 1, 0) != sizeof arg) {
+      perror("notify_floor: process_vm_readv");
+      return 1;
+    }
+    uint64_t id = req.id;
+    if (do_valid) ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id);
+    if (do_write && !last && process_vm_writev(req.pid, &local, 1, &remote, 1, 0) != sizeof arg) {
+      perror("notify_floor: process_vm_writev");
+      return 1;
     }
     struct seccomp_notif_resp resp;
     memset(&resp, 0, sizeof resp);

@@ -26,11 +26,17 @@ uint32_t ControlFamilyOf(const abi::Abi& abi, uint32_t hclass) {
   return hclass & 0xffff;
 }
 
-// Writes every buffer's `out` back where the client's pointers say, nested first.
+// Every buffer's `out`, where the client's pointers say, nested first.
+void CollectWrites(const ArgBuffer& b, std::vector<TargetWrite>* pieces) {
+  for (const ArgBuffer& n : b.nested) CollectWrites(n, pieces);
+  if (!b.out.empty()) pieces->push_back({b.address, b.out});
+}
+
+// One call into the target for the whole answer (target_memory.h).
 Status WriteBack(const ArgBuffer& b, TargetMemory& mem) {
-  for (const ArgBuffer& n : b.nested) NVPROBE_RETURN_IF_ERROR(WriteBack(n, mem));
-  if (b.out.empty()) return OkStatus();
-  return mem.Write(b.address, b.out);
+  std::vector<TargetWrite> pieces;
+  CollectWrites(b, &pieces);
+  return mem.WriteAll(pieces);
 }
 
 void StartOut(ArgBuffer& b) {

@@ -17,40 +17,54 @@ constexpr char kNewObjectField[] = "hObjectNew";
 
 }  // namespace
 
+const IoctlReplayer::LiveFields& IoctlReplayer::LiveFieldsOf(const abi::StructLayout& layout) {
+  auto [it, added] = live_fields_.try_emplace(&layout);
+  if (added) {
+    for (const abi::Field& f : layout.fields) {
+      if (f.kind == abi::FieldKind::kHandle && f.width == 4) it->second.handles.push_back(&f);
+      if (f.kind == abi::FieldKind::kPointer || f.kind == abi::FieldKind::kFd) it->second.kept.push_back(&f);
+    }
+  }
+  return it->second;
+}
+
 void IoctlReplayer::TranslateHandles(const ArgBuffer& rec, const ArgBuffer& live,
                                      std::span<uint8_t> out) {
-  ForEachField(rec.layout, out.size(), abi::FieldKind::kHandle,
-               [&](const abi::Field& f, uint32_t off) {
-                 if (f.width != 4) return;
-                 uint32_t t = static_cast<uint32_t>(LoadUint(rec.out, off, 4));
-                 uint32_t c = 0;
-                 if (t == LoadUint(rec.in, off, 4)) {
-                   c = static_cast<uint32_t>(LoadUint(live.in, off, 4));  // echoed input
-                 } else if (t != 0 && f.name == kNewObjectField && LoadUint(rec.in, off, 4) == 0) {
-                   // An object the driver names: every live allocation gets a handle of
-                   // its own, as the RM's are unique, even when several clients replay
-                   // the same recorded allocation.
-                   c = handles_.Assign(t);
-                 } else if (t != 0) {
-                   std::optional<uint32_t> known = handles_.ToClient(t);
-                   c = known ? *known : handles_.Assign(t);  // assigned by the driver
-                 }
-                 StoreUint(out, off, 4, c);
-               });
-  // The client's own pointers and fds go back unchanged.
-  for (abi::FieldKind kind : {abi::FieldKind::kPointer, abi::FieldKind::kFd}) {
-    ForEachField(rec.layout, out.size(), kind, [&](const abi::Field& f, uint32_t off) {
-      StoreUint(out, off, f.width, LoadUint(live.in, off, f.width));
-    });
+  if (rec.layout == nullptr || rec.layout->size == 0) return;
+  // Every request of a kind walks the same few fields (none, for card info's 2 KiB).
+  const LiveFields& fields = LiveFieldsOf(*rec.layout);
+  for (size_t base = 0; base + rec.layout->size <= out.size(); base += rec.layout->size) {
+    for (const abi::Field* f : fields.handles) {
+      const uint32_t off = static_cast<uint32_t>(base + f->offset);
+      uint32_t t = static_cast<uint32_t>(LoadUint(rec.out, off, 4));
+      uint32_t c = 0;
+      if (t == LoadUint(rec.in, off, 4)) {
+        c = static_cast<uint32_t>(LoadUint(live.in, off, 4));  // echoed input
+      } else if (t != 0 && f->name == kNewObjectField && LoadUint(rec.in, off, 4) == 0) {
+        // An object the driver names: every live allocation gets a handle of
+        // its own, as the RM's are unique, even when several clients replay
+        // the same recorded allocation.
+        c = handles_.Assign(t);
+      } else if (t != 0) {
+        std::optional<uint32_t> known = handles_.ToClient(t);
+        c = known ? *known : handles_.Assign(t);  // assigned by the driver
+      }
+      StoreUint(out, off, 4, c);
+    }
+    // The client's own pointers and fds go back unchanged.
+    for (const abi::Field* f : fields.kept) {
+      const uint32_t off = static_cast<uint32_t>(base + f->offset);
+      StoreUint(out, off, f->width, LoadUint(live.in, off, f->width));
+    }
   }
 }
 
-Status IoctlReplayer::WriteOutput(const ArgBuffer& rec, const ArgBuffer& live, TargetMemory& mem,
-                                  std::vector<uint8_t>* top) {
+Status IoctlReplayer::CollectOutput(const ArgBuffer& rec, const ArgBuffer& live,
+                                    std::vector<Output>* out) {
   for (const ArgBuffer& rn : rec.nested) {
     const ArgBuffer* ln = live.FindNested(rn.field);
     if (ln == nullptr) continue;
-    NVPROBE_RETURN_IF_ERROR(WriteOutput(rn, *ln, mem, nullptr));
+    NVPROBE_RETURN_IF_ERROR(CollectOutput(rn, *ln, out));
   }
   // A raw buffer (no layout: the matcher did not compare it) that the driver left
   // as it was keeps the client's own bytes: the recorded client's are not its.
@@ -61,10 +75,10 @@ Status IoctlReplayer::WriteOutput(const ArgBuffer& rec, const ArgBuffer& live, T
     return InternalError("recorded output of " + std::to_string(rec.out.size()) +
                          " bytes for a live buffer of " + std::to_string(live.in.size()));
   }
-  std::vector<uint8_t> out = rec.out;
-  TranslateHandles(rec, live, out);
-  if (top != nullptr) *top = out;
-  return mem.Write(live.address, out);
+  Output o{live.address, rec.out};
+  TranslateHandles(rec, live, o.bytes);
+  out->push_back(std::move(o));
+  return OkStatus();
 }
 
 std::string IoctlReplayer::Describe(uint32_t request, const ArgBuffer& args) const {
@@ -172,9 +186,16 @@ IoctlResult IoctlReplayer::Handle(const std::string& device, uint32_t request, u
     diag_ << "fakedrv: served pid " << pid << " on " << device << ": " << Describe(request, req.args)
           << " <- " << trace_.source << ":" << ev.line << std::endl;
   }
-  if (Status w = WriteOutput(ev.args, req.args, mem, &served.written); !w.ok()) {
-    return {-1, w.code() == StatusCode::kInternal ? EIO : EFAULT};
-  }
+  std::vector<Output> output;
+  if (!CollectOutput(ev.args, req.args, &output).ok()) return {-1, EIO};
+  std::vector<TargetWrite> pieces;
+  pieces.reserve(output.size());
+  for (const Output& o : output) pieces.push_back({o.address, o.bytes});
+  // One call into the target for the whole answer (target_memory.h).
+  if (!mem.WriteAll(pieces).ok()) return {-1, EFAULT};
+  // The top-level struct comes last, unless it was a raw buffer left as it was.
+  const bool top_written = ev.args.layout != nullptr || ev.args.out != ev.args.in;
+  if (top_written) served.written = std::move(output.back().bytes);
   const abi::Binding* esc = trace_.abi->EscapeByNumber(ev.nr());
   const abi::StructLayout* layout = req.args.layout;
   if (esc != nullptr && esc->name == kFreeEscape && layout != nullptr && ev.ret == 0) {

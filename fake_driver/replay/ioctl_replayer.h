@@ -10,6 +10,8 @@
 #include <map>
 #include <ostream>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "fake_driver/replay/handle_map.h"
 #include "fake_driver/replay/matcher.h"
@@ -37,9 +39,19 @@ class IoctlReplayer : public IoctlResponder {
   const HandleMap& handles() const { return handles_; }
 
  private:
-  Status WriteOutput(const ArgBuffer& rec, const ArgBuffer& live, TargetMemory& mem,
-                     std::vector<uint8_t>* top);
+  // What the recorded answer writes into the live request's buffers, nested first.
+  struct Output {
+    uint64_t address;
+    std::vector<uint8_t> bytes;
+  };
+  Status CollectOutput(const ArgBuffer& rec, const ArgBuffer& live, std::vector<Output>* out);
   void TranslateHandles(const ArgBuffer& rec, const ArgBuffer& live, std::span<uint8_t> out);
+  // A layout's fields that the live client's values replace in a recorded answer.
+  struct LiveFields {
+    std::vector<const abi::Field*> handles;  // 4-byte handles, translated
+    std::vector<const abi::Field*> kept;     // pointers and fds, the client's own
+  };
+  const LiveFields& LiveFieldsOf(const abi::StructLayout& layout);
   IoctlResult Unmatched(const LiveRequest& req, TargetMemory& mem, int pid);
   IoctlResult ByRule(const RuleAnswer& a, const LiveRequest& req, TargetMemory& mem, int pid);
   std::string Describe(uint32_t request, const ArgBuffer& args) const;
@@ -61,6 +73,7 @@ class IoctlReplayer : public IoctlResponder {
     std::vector<uint8_t> written;
   };
   std::map<int, Served> last_;
+  std::unordered_map<const abi::StructLayout*, LiveFields> live_fields_;
 };
 
 }  // namespace nvprobe::fakedrv

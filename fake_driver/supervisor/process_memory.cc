@@ -5,7 +5,9 @@
 #include <sys/uio.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstring>
+#include <vector>
 
 namespace nvprobe::fakedrv {
 namespace {
@@ -35,6 +37,31 @@ Status ProcessMemory::Write(uint64_t address, std::span<const uint8_t> bytes) {
   ssize_t n = process_vm_writev(pid_, &local, 1, &remote, 1, 0);
   if (n != static_cast<ssize_t>(bytes.size())) return AccessError("write", n < 0 ? errno : EFAULT);
   return OkStatus();
+}
+
+Status ProcessMemory::WriteAll(std::span<const TargetWrite> pieces) {
+  std::vector<iovec> local, remote;
+  local.reserve(pieces.size());
+  remote.reserve(pieces.size());
+  auto flush = [&]() -> Status {
+    size_t want = 0;
+    for (const iovec& v : local) want += v.iov_len;
+    ssize_t n = local.empty() ? 0
+                              : process_vm_writev(pid_, local.data(), local.size(), remote.data(),
+                                                  remote.size(), 0);
+    // The kernel never splits one iovec: a short count means a piece it could not write.
+    if (n != static_cast<ssize_t>(want)) return AccessError("write", n < 0 ? errno : EFAULT);
+    local.clear();
+    remote.clear();
+    return OkStatus();
+  };
+  for (const TargetWrite& p : pieces) {
+    if (p.bytes.empty()) continue;
+    local.push_back({const_cast<uint8_t*>(p.bytes.data()), p.bytes.size()});
+    remote.push_back({reinterpret_cast<void*>(p.address), p.bytes.size()});
+    if (local.size() == IOV_MAX) NVPROBE_RETURN_IF_ERROR(flush());
+  }
+  return flush();
 }
 
 bool ProcessMemory::StillValid() {

@@ -19,6 +19,8 @@ class ProcessMemory : public TargetMemory {
 
   Status Read(uint64_t address, std::span<uint8_t> out) override;
   Status Write(uint64_t address, std::span<const uint8_t> bytes) override;
+  // One process_vm_writev for all pieces (up to IOV_MAX; more take several).
+  Status WriteAll(std::span<const TargetWrite> pieces) override;
   bool StillValid() override;
   // A NUL-terminated string of at most `max` bytes, read page by page. Errors:
   // kPermissionDenied when the target cannot be inspected, kOutOfRange when the

@@ -215,9 +215,16 @@ Reply SyscallEmulator::OpenFake(const seccomp_notif& n, const std::string& name,
   add.flags = SECCOMP_ADDFD_FLAG_SEND;
   add.srcfd = static_cast<uint32_t>(fd);
   add.newfd_flags = static_cast<uint32_t>(flags & O_CLOEXEC);
+  // Which fake device this open file is, as the fd-identity check would find it.
+  struct stat st;
+  const FileNode* device = fstat(fd, &st) == 0 ? machine_.DeviceByIdentity(st.st_dev, st.st_ino) : nullptr;
   int r = ioctl(listener_, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
   int err = errno;
-  close(fd);
+  if (r >= 0 && device != nullptr) {
+    injected_.Add(static_cast<pid_t>(n.pid), r, fd, device);  // r: its number in the target
+  } else {
+    close(fd);
+  }
   // ENOENT: the target went away. Anything else (EMFILE: its fd table is full) was
   // not answered yet, and must be, or the call would wait forever.
   if (r < 0 && err != ENOENT) return Reply::Error(err);
@@ -343,21 +350,27 @@ Reply SyscallEmulator::Access(const seccomp_notif& n, int dirfd, uint64_t path, 
 
 Reply SyscallEmulator::Ioctl(const seccomp_notif& n, ProcessMemory& mem) {
   const int fd = static_cast<int>(n.data.args[0]);
-  struct stat st {};
-  if (int err = fd_dirs_.Stat(static_cast<pid_t>(n.pid), fd, &st); err != 0) {
-    // Not an open fd (the kernel says EBADF), unless we may not look: then no
-    // 'F' ioctl goes through, whatever the fd is.
-    if (err == EACCES || err == EPERM) return Refuse(n.pid, EPERM, "cannot inspect it (not dumpable?)");
-    return Reply::Continue();
-  }
-  const FileNode* dev = machine_.DeviceByIdentity(st.st_dev, st.st_ino);
+  const pid_t tid = static_cast<pid_t>(n.pid);
+  // The fd-identity check: the very file we installed (one kcmp), else by stat.
+  const FileNode* dev = injected_.Find(tid, fd);
   if (dev == nullptr) {
-    if (machine_.IsRealNvidiaDevice(st)) {
-      return Refuse(n.pid, EPERM, "ioctl on fd " + std::to_string(fd) + ", a real NVIDIA device (" +
-                                      std::to_string(major(st.st_rdev)) + ":" +
-                                      std::to_string(minor(st.st_rdev)) + ")");
+    struct stat st {};
+    if (int err = fd_dirs_.Stat(tid, fd, &st); err != 0) {
+      // Not an open fd (the kernel says EBADF), unless we may not look: then no
+      // 'F' ioctl goes through, whatever the fd is.
+      if (err == EACCES || err == EPERM) return Refuse(n.pid, EPERM, "cannot inspect it (not dumpable?)");
+      return Reply::Continue();
     }
-    return Reply::Continue();
+    dev = machine_.DeviceByIdentity(st.st_dev, st.st_ino);
+    if (dev == nullptr) {
+      if (machine_.IsRealNvidiaDevice(st)) {
+        return Refuse(n.pid, EPERM, "ioctl on fd " + std::to_string(fd) + ", a real NVIDIA device (" +
+                                        std::to_string(major(st.st_rdev)) + ":" +
+                                        std::to_string(minor(st.st_rdev)) + ")");
+      }
+      return Reply::Continue();
+    }
+    injected_.Learn(tid, fd, dev);
   }
   IoctlResult r = responder_.Handle(dev->path, static_cast<uint32_t>(n.data.args[1]),
                                     n.data.args[2], mem, static_cast<int>(n.pid), fd);

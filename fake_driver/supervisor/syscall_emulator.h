@@ -22,6 +22,7 @@
 
 #include "fake_driver/supervisor/fake_machine.h"
 #include "fake_driver/responder/responder.h"
+#include "fake_driver/supervisor/injected_fds.h"
 #include "fake_driver/supervisor/proc_fd_dirs.h"
 #include "fake_driver/supervisor/process_memory.h"
 #include "fake_driver/trace/trace_io.h"
@@ -88,7 +89,8 @@ class SyscallEmulator {
   IoctlResponder& responder_;
   int listener_;
   std::ostream* diag_ = nullptr;
-  ProcFdDirs fd_dirs_;  // the fd-identity check of each ioctl and fstat
+  InjectedFds injected_;  // the fd-identity check of an ioctl, when kcmp can prove it
+  ProcFdDirs fd_dirs_;    // the fd-identity check otherwise, and of fstat
 };
 
 }  // namespace nvprobe::fakedrv
