@@ -222,11 +222,13 @@ IoctlResult MachineModel::Frontend(const abi::Binding& esc, Request& r) {
   return {a->ret, a->err};
 }
 
-std::vector<uint8_t> MachineModel::CardInfoEntries() const {
+const std::vector<uint8_t>& MachineModel::CardInfoEntries() {
+  if (card_info_) return *card_info_;
   // nv.c:nvidia_read_card_info(): one entry per GPU the driver attached to.
   const abi::StructLayout* l = abi_->FindStruct("nv_ioctl_card_info_t");
-  if (l == nullptr) return {};
-  std::vector<uint8_t> out(l->size * machine_.gpus.size(), 0);
+  std::vector<uint8_t>& out = card_info_.emplace();
+  if (l == nullptr) return out;
+  out.assign(l->size * machine_.gpus.size(), 0);
   auto set = [&](size_t i, std::string_view field, uint64_t v) {
     if (const abi::Field* f = l->Find(field))
       StoreUint(std::span<uint8_t>(out).subspan(i * l->size), f->offset, f->width, v);

@@ -7,6 +7,7 @@
 #define NVPROBE_FAKE_DRIVER_MODEL_MACHINE_MODEL_H_
 
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -66,7 +67,8 @@ class MachineModel : public IoctlResponder {
 
   // The GPU (machine index) that an NV01_DEVICE_0 of `device_instance` stands for.
   int GpuOfDeviceInstance(uint64_t device_instance) const;
-  std::vector<uint8_t> CardInfoEntries() const;
+  // The card-info entries, built on first use: the machine's GPUs do not change.
+  const std::vector<uint8_t>& CardInfoEntries();
   void NotSupported(const Request& r, const std::string& what);
   std::string Describe(const Request& r) const;
 
@@ -78,6 +80,7 @@ class MachineModel : public IoctlResponder {
   int not_supported_ = 0;
   RmObjects objects_;
   ModelState state_;
+  std::optional<std::vector<uint8_t>> card_info_;
 };
 
 }  // namespace nvprobe::fakedrv::model
