@@ -17,6 +17,7 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <unordered_set>
 #include <vector>
 
 namespace nvprobe::fakedrv {
@@ -186,21 +187,23 @@ StatusOr<std::unique_ptr<FakeMachine>> FakeMachine::Create(const Trace& trace,
 }
 
 void FakeMachine::IndexPaths() {
+  // Each path already entered in its parent's entries, and so were all above it
+  // (views of the trace's paths, which outlive this). One pass, whatever the
+  // count: a 64-GPU trace has 500 paths, 64 in a directory.
+  std::unordered_set<std::string_view> indexed;
   for (const FileNode& n : trace_.files) {
     if (n.type == NodeType::kAbsent) continue;
-    for (std::string p = Parent(n.path); Depth(p) >= kMinImpliedDepth; p = Parent(p)) {
-      implied_dirs_.insert(p);
-    }
     // Every directory on the way, the fake ones and the plain containers above them
-    // (/proc, /sys/bus), learns its entries, so that a listing shows them all.
-    for (std::string child = n.path; child != "/";) {
-      std::string parent = Parent(child);
-      std::vector<std::string>& entries = children_[parent];
-      if (!entries.empty() && entries.back() == child) break;  // the rest is known
-      bool known = false;
-      for (const std::string& e : entries) known = known || e == child;
-      if (known) break;
-      entries.push_back(child);
+    // (/proc, /sys/bus), learns its entries, so that a listing shows them all; those
+    // at least kMinImpliedDepth deep are implied by the paths below.
+    for (std::string_view child = n.path; child != "/";) {
+      if (!indexed.insert(child).second) break;  // the rest is known
+      const size_t slash = child.rfind('/');
+      const std::string_view parent = slash == 0 ? std::string_view("/") : child.substr(0, slash);
+      auto it = children_.find(parent);
+      if (it == children_.end()) it = children_.emplace(std::string(parent), std::vector<std::string>()).first;
+      it->second.emplace_back(child);
+      if (Depth(parent) >= kMinImpliedDepth) implied_dirs_.emplace(parent);
       child = parent;
     }
   }

@@ -5,17 +5,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <climits>
 #include <cstring>
-#include <initializer_list>
 #include <set>
 #include <streambuf>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 
 #include "fake_driver/trace/hex.h"
 #include "fake_driver/trace/json_depth.h"
+#include "fake_driver/trace/json_view.h"
 #include "fake_driver/trace/utf8.h"
 
 namespace nvprobe::fakedrv {
@@ -55,27 +58,40 @@ class LineReader {
 
   LineReader(std::istream& in, const TraceLimits& limits) : sb_(in.rdbuf()), limits_(limits) {}
 
-  // The next line, without its '\n'.
-  Result Next(std::string& line) {
-    line.clear();
+  // The next line, without its '\n': a view of the chunk when the line lies
+  // within it (most do; copying them all cost a tenth of loading a large trace),
+  // else of a copy. Valid until the next call.
+  Result Next(std::string_view& line) {
+    line = {};
+    partial_.clear();
     bool any = false;
     for (;;) {
-      if (pos_ == len_ && !Fill()) return any ? Result::kLine : Result::kEnd;
+      if (pos_ == len_ && !Fill()) {
+        line = partial_;
+        return any ? Result::kLine : Result::kEnd;
+      }
       any = true;
       const char* start = chunk_.data() + pos_;
       const void* nl = std::memchr(start, '\n', len_ - pos_);
       const size_t n = nl ? static_cast<size_t>(static_cast<const char*>(nl) - start) : len_ - pos_;
-      if (line.size() + n > limits_.max_line_bytes) {
-        too_long_bytes_ = line.size();
-        line.clear();
+      if (partial_.size() + n > limits_.max_line_bytes) {
+        too_long_bytes_ = partial_.size();
+        partial_.clear();
         return MeasureRest();
       }
       const size_t consumed = n + (nl ? 1 : 0);
       if (consumed > limits_.max_file_bytes - total_) return Result::kFileTooLarge;
       total_ += consumed;
       pos_ += consumed;
-      line.append(start, n);
-      if (nl != nullptr) return Result::kLine;
+      if (nl != nullptr && partial_.empty()) {
+        line = std::string_view(start, n);
+        return Result::kLine;
+      }
+      partial_.append(start, n);
+      if (nl != nullptr) {
+        line = partial_;
+        return Result::kLine;
+      }
     }
   }
 
@@ -116,6 +132,7 @@ class LineReader {
   std::streambuf* sb_;
   TraceLimits limits_;
   std::vector<char> chunk_ = std::vector<char>(size_t{1} << 16);
+  std::string partial_;  // a line that crosses chunks
   size_t pos_ = 0, len_ = 0;
   size_t total_ = 0;  // bytes consumed, newlines included
   size_t too_long_bytes_ = 0;
@@ -131,19 +148,39 @@ class FdStreambuf : public std::streambuf {
 
  protected:
   int_type underflow() override {
-    ssize_t n;
-    do {
-      n = read(fd_, buf_, sizeof buf_);
-    } while (n < 0 && errno == EINTR);
-    if (n <= 0) {
-      if (n < 0) error_ = errno;
-      return traits_type::eof();
-    }
+    const ssize_t n = Read(buf_, sizeof buf_);
+    if (n <= 0) return traits_type::eof();
     setg(buf_, buf_, buf_ + n);
     return traits_type::to_int_type(buf_[0]);
   }
 
+  // LineReader's chunks, read straight into its buffer: one read() per 64 KiB
+  // rather than one per 4 KiB through buf_, and one copy fewer.
+  std::streamsize xsgetn(char* s, std::streamsize count) override {
+    std::streamsize done = 0;
+    if (gptr() < egptr()) {
+      done = std::min<std::streamsize>(count, egptr() - gptr());
+      std::memcpy(s, gptr(), static_cast<size_t>(done));
+      gbump(static_cast<int>(done));
+    }
+    while (done < count) {
+      const ssize_t n = Read(s + done, static_cast<size_t>(count - done));
+      if (n <= 0) break;
+      done += n;
+    }
+    return done;
+  }
+
  private:
+  ssize_t Read(char* to, size_t count) {
+    ssize_t n;
+    do {
+      n = read(fd_, to, count);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) error_ = errno;
+    return n;
+  }
+
   int fd_;
   int error_ = 0;
   char buf_[1 << 12];
@@ -180,12 +217,19 @@ std::string JsonErrorReason(const nlohmann::json::exception& e) {
   return reason;
 }
 
-// The string at `key`, or "" when it is absent or not a string. (Json::value()
-// throws type_error for a key of another type, and a trace is untrusted input.)
-std::string StringField(const Json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+// The string at `key`, or "" when it is absent or not a string.
+std::string StringField(JsonView j, std::string_view key) { return std::string(j.Find(key).string()); }
+
+// Whether `v` equals the integer `n` as nlohmann_json's operator== compares
+// numbers (1, 1.0 and 1e0 all equal 1).
+bool EqualsInteger(JsonView v, int64_t n) {
+  if (v.is_number_unsigned()) return static_cast<int64_t>(v.unsigned_integer()) == n;
+  if (v.is_number_integer()) return v.integer() == n;
+  return v.is_number() && v.number() == static_cast<double>(n);
 }
+
+// Whether `v` is the string `s` (nlohmann_json's j != Json(s), negated).
+bool EqualsString(JsonView v, std::string_view s) { return v.is_string() && v.string() == s; }
 
 // Collects errors for one file; every message gets the "FILE:LINE: " prefix.
 class Problems {
@@ -208,20 +252,48 @@ class Problems {
 };
 
 // Every key of `j` must be one of `known` (a misspelt "open_erno" would otherwise
-// drop the fault it meant silently). `what` names the object in the message.
-bool OnlyKnownKeys(const Json& j, std::initializer_list<std::string_view> known,
-                   const std::string& what, Problems& p, int line) {
-  for (const auto& [key, value] : j.items()) {
+// drop the fault it meant silently). `what()` names the object in the message
+// (built only then: most objects are fine).
+template <size_t N, typename What>
+bool OnlyKnownKeys(JsonView j, const std::array<std::string_view, N>& known, const What& what,
+                   Problems& p, int line) {
+  // In text order, duplicates included: the first unknown key is the one
+  // nlohmann_json's items() (each key once, where it first appeared) would find.
+  for (JsonView member = j.first(); member; member = member.next()) {
+    const std::string_view key = member.key();
     bool ok = false;
     for (std::string_view k : known) ok = ok || key == k;
     if (ok) continue;
     std::string list;
     for (std::string_view k : known) list += (list.empty() ? "" : ", ") + std::string(k);
-    p.Add(line, "unknown key " + Json(key).dump() + " in " + what + " (it has " + list + ")");
+    p.Add(line, "unknown key " + Json(std::string(key)).dump() + " in " + what() + " (it has " + list + ")");
     return false;
   }
   return true;
 }
+
+// An object's members by name, found in one pass over them (looking each name up
+// with Find() cost a pass per name): `known` lists the names, and value[i] is the
+// member named known[i] (the last one of that name, as nlohmann_json keeps it).
+template <size_t N>
+struct Fields {
+  std::array<JsonView, N> value;
+  bool has_unknown = false;
+
+  Fields(JsonView j, const std::array<std::string_view, N>& known) {
+    if (!j.is_object()) return;
+    for (JsonView member = j.first(); member; member = member.next()) {
+      const std::string_view key = member.key();
+      size_t i = 0;
+      while (i < N && key != known[i]) ++i;
+      if (i < N) {
+        value[i] = member;
+      } else {
+        has_unknown = true;
+      }
+    }
+  }
+};
 
 // Reads "in"/"out" of a buffer object and its nested buffers, checking them
 // against the ABI. `where` names the buffer in messages.
@@ -230,31 +302,33 @@ class BufferParser {
   BufferParser(const abi::Abi& abi, Problems& problems, int line)
       : abi_(abi), problems_(problems), line_(line) {}
 
-  bool Parse(const Json& j, const std::string& where, ArgBuffer& buf) {
-    if (!j.contains("in") || !j["in"].is_string()) return Fail(where + ": \"in\" (hex string) missing");
-    if (!j.contains("out") || !j["out"].is_string()) return Fail(where + ": \"out\" (hex string) missing");
-    StatusOr<std::vector<uint8_t>> in = HexDecode(j["in"].get<std::string>());
-    if (!in.ok()) return Fail(where + ": \"in\": " + in.status().message());
-    StatusOr<std::vector<uint8_t>> out = HexDecode(j["out"].get<std::string>());
-    if (!out.ok()) return Fail(where + ": \"out\": " + out.status().message());
+  // `in_hex`, `out_hex`, `struct_name`, `nested`: the buffer object's members of
+  // those names (struct_name: "struct"), empty when absent.
+  bool Parse(JsonView in_hex, JsonView out_hex, JsonView struct_name, JsonView nested,
+             std::string_view where, ArgBuffer& buf) {
+    if (!in_hex.is_string()) return Fail(std::string(where) + ": \"in\" (hex string) missing");
+    if (!out_hex.is_string()) return Fail(std::string(where) + ": \"out\" (hex string) missing");
+    StatusOr<std::vector<uint8_t>> in = HexDecode(in_hex.string());
+    if (!in.ok()) return Fail(std::string(where) + ": \"in\": " + in.status().message());
+    StatusOr<std::vector<uint8_t>> out = HexDecode(out_hex.string());
+    if (!out.ok()) return Fail(std::string(where) + ": \"out\": " + out.status().message());
     buf.in = std::move(*in);
     buf.out = std::move(*out);
     if (buf.in.size() != buf.out.size()) {
-      return Fail(where + ": \"in\" has " + std::to_string(buf.in.size()) + " bytes but \"out\" has " +
+      return Fail(std::string(where) + ": \"in\" has " + std::to_string(buf.in.size()) + " bytes but \"out\" has " +
                   std::to_string(buf.out.size()));
     }
-    if (j.contains("struct") && buf.layout != nullptr &&
-        j["struct"] != Json(buf.layout->name)) {
-      return Fail(where + ": \"struct\" says " + j["struct"].dump() + " but driver " +
+    if (struct_name && buf.layout != nullptr && !EqualsString(struct_name, buf.layout->name)) {
+      return Fail(std::string(where) + ": \"struct\" says " + struct_name.Dump() + " but driver " +
                   abi_.release().ToString() + " has " + buf.layout->name + " here");
     }
     if (buf.layout != nullptr &&
         (buf.in.empty() || buf.in.size() % buf.layout->size != 0)) {
-      return Fail(where + ": " + std::to_string(buf.in.size()) + " bytes, but " + buf.layout->name +
+      return Fail(std::string(where) + ": " + std::to_string(buf.in.size()) + " bytes, but " + buf.layout->name +
                   " is " + std::to_string(buf.layout->size) + " bytes in driver " +
                   abi_.release().ToString());
     }
-    return ParseNested(j, where, buf);
+    return ParseNested(nested, where, buf);
   }
 
  private:
@@ -263,42 +337,45 @@ class BufferParser {
     return false;
   }
 
-  bool ParseNested(const Json& j, const std::string& where, ArgBuffer& buf) {
+  bool ParseNested(JsonView nested, std::string_view where, ArgBuffer& buf) {
     std::vector<PointerTarget> targets;
     if (buf.layout != nullptr) {
       StatusOr<std::vector<PointerTarget>> t = PointerTargets(abi_, *buf.layout, buf.in);
-      if (!t.ok()) return Fail(where + ": " + t.status().message());
+      if (!t.ok()) return Fail(std::string(where) + ": " + t.status().message());
       targets = std::move(*t);
     }
-    const Json empty = Json::array();
-    const Json& nested = j.contains("nested") ? j["nested"] : empty;
-    if (!nested.is_array()) return Fail(where + ": \"nested\" must be an array");
+    if (nested && !nested.is_array()) return Fail(std::string(where) + ": \"nested\" must be an array");
     std::set<std::string> seen;
-    for (const Json& n : nested) {
-      if (!n.is_object() || !n.contains("field") || !n["field"].is_string()) {
-        return Fail(where + ": each nested buffer needs a \"field\"");
+    static constexpr std::array<std::string_view, 5> kKeys = {"field", "struct", "in", "out", "nested"};
+    for (JsonView n = nested.first(); n; n = n.next()) {
+      const Fields<5> f(n, kKeys);
+      if (!n.is_object() || !f.value[0].is_string()) {
+        return Fail(std::string(where) + ": each nested buffer needs a \"field\"");
       }
-      if (!OnlyKnownKeys(n, {"field", "struct", "in", "out", "nested"},
-                         where + "." + n["field"].get<std::string>(), problems_, line_)) {
+      std::string field(f.value[0].string());
+      if (f.has_unknown &&
+          !OnlyKnownKeys(n, kKeys,
+                         [&] { return std::string(where) + "." + field; }, problems_, line_)) {
         return false;
       }
-      std::string field = n["field"].get<std::string>();
       const PointerTarget* target = nullptr;
       for (const PointerTarget& t : targets) {
         if (t.field->name == field) target = &t;
       }
       if (target == nullptr) {
-        return Fail(where + ": nested buffer \"" + field + "\" is not a non-null pointer field of " +
+        return Fail(std::string(where) + ": nested buffer \"" + field + "\" is not a non-null pointer field of " +
                     (buf.layout ? buf.layout->name : std::string("raw bytes")) +
                     " (per the ABI and the recorded input)");
       }
-      if (!seen.insert(field).second) return Fail(where + ": nested buffer \"" + field + "\" twice");
+      if (!seen.insert(field).second) return Fail(std::string(where) + ": nested buffer \"" + field + "\" twice");
       ArgBuffer child;
       child.field = field;
       child.layout = target->layout;
-      if (!Parse(n, where + "." + field, child)) return false;
+      if (!Parse(f.value[2], f.value[3], f.value[1], f.value[4], std::string(where) + "." + field, child)) {
+        return false;
+      }
       if (child.in.size() != target->length) {
-        return Fail(where + "." + field + ": " + std::to_string(child.in.size()) +
+        return Fail(std::string(where) + "." + field + ": " + std::to_string(child.in.size()) +
                     " bytes, but the ABI gives " + std::to_string(target->length) +
                     " from the recorded input");
       }
@@ -306,7 +383,7 @@ class BufferParser {
     }
     for (const PointerTarget& t : targets) {
       if (!seen.count(t.field->name)) {
-        return Fail(where + ": nested buffer \"" + t.field->name + "\" (" + std::to_string(t.length) +
+        return Fail(std::string(where) + ": nested buffer \"" + t.field->name + "\" (" + std::to_string(t.length) +
                     " bytes, per the ABI) missing");
       }
     }
@@ -325,70 +402,90 @@ constexpr uint64_t kMaxMinor = (1u << 20) - 1;
 // The largest errno a system call can return (include/linux/err.h: MAX_ERRNO).
 constexpr int64_t kMaxErrno = 4095;
 
-bool ParseFileNode(const Json& j, int line, Problems& p, FileNode& node) {
+// Whether NormalizePath(path) == path, without building the normal form (500
+// paths in a 64-GPU trace): "/", or '/'-separated names none of which is empty,
+// "." or "..".
+bool IsNormalAbsolute(std::string_view path) {
+  if (path == "/") return true;
+  if (path.empty() || path[0] != '/') return false;
+  size_t start = 1;
+  for (;;) {
+    const size_t slash = path.find('/', start);
+    const std::string_view name = path.substr(start, slash == std::string_view::npos ? slash : slash - start);
+    if (name.empty() || name == "." || name == "..") return false;
+    if (slash == std::string_view::npos) return true;
+    start = slash + 1;
+  }
+}
+
+bool ParseFileNode(JsonView j, int line, Problems& p, FileNode& node) {
   node.line = line;
-  if (!OnlyKnownKeys(j, {"path", "type", "major", "minor", "mode", "open_errno", "content", "content_hex"},
-                     "a file entry", p, line)) {
+  enum { kPath, kType, kMajor, kMinor, kMode, kOpenErrno, kContent, kContentHex };
+  static constexpr std::array<std::string_view, 8> kKeys = {
+      "path", "type", "major", "minor", "mode", "open_errno", "content", "content_hex"};
+  const Fields<8> f(j, kKeys);
+  if (f.has_unknown && !OnlyKnownKeys(j, kKeys, [] { return "a file entry"; }, p, line)) {
     return false;
   }
-  if (!j["path"].is_string()) {
+  if (!f.value[kPath].is_string()) {
     p.Add(line, "\"path\" must be a string");
     return false;
   }
-  node.path = j["path"].get<std::string>();
-  if (node.path.empty() || node.path[0] != '/' || NormalizePath(node.path) != node.path) {
+  node.path = f.value[kPath].string();
+  if (!IsNormalAbsolute(node.path)) {
     p.Add(line, "path \"" + node.path + "\" is not absolute and normalized");
     return false;
   }
-  std::string type = StringField(j, "type");
+  const std::string_view type = f.value[kType].string();
   if (type == "file") node.type = NodeType::kFile;
   else if (type == "dir") node.type = NodeType::kDir;
   else if (type == "chardev") node.type = NodeType::kCharDev;
   else if (type == "absent") node.type = NodeType::kAbsent;
   else {
-    p.Add(line, "\"type\" must be file, dir, chardev or absent, not \"" + type + "\"");
+    p.Add(line, "\"type\" must be file, dir, chardev or absent, not \"" + std::string(type) + "\"");
     return false;
   }
-  if (j.contains("content")) {
-    if (node.type != NodeType::kFile || !j["content"].is_string()) {
+  const JsonView content = f.value[kContent], content_hex = f.value[kContentHex];
+  if (content) {
+    if (node.type != NodeType::kFile || !content.is_string()) {
       p.Add(line, "\"content\" (a string) belongs to files only");
       return false;
     }
-    node.content = j["content"].get<std::string>();
+    node.content = content.string();
   }
   // Bytes that are not UTF-8 (a PCI config space) cannot be a JSON string.
-  if (j.contains("content_hex")) {
-    if (node.type != NodeType::kFile || !j["content_hex"].is_string() || j.contains("content")) {
+  if (content_hex) {
+    if (node.type != NodeType::kFile || !content_hex.is_string() || content) {
       p.Add(line, "\"content_hex\" (a string) belongs to files only, instead of \"content\"");
       return false;
     }
-    StatusOr<std::vector<uint8_t>> bytes = HexDecode(j["content_hex"].get<std::string>());
+    StatusOr<std::vector<uint8_t>> bytes = HexDecode(content_hex.string());
     if (!bytes.ok()) {
       p.Add(line, "\"content_hex\": " + bytes.status().message());
       return false;
     }
     node.content.assign(bytes->begin(), bytes->end());
   }
+  const JsonView major = f.value[kMajor], minor = f.value[kMinor];
   if (node.type == NodeType::kCharDev) {
-    if (!j.contains("major") || !j["major"].is_number_unsigned() || !j.contains("minor") ||
-        !j["minor"].is_number_unsigned()) {
+    if (!major.is_number_unsigned() || !minor.is_number_unsigned()) {
       p.Add(line, "a chardev needs unsigned \"major\" and \"minor\"");
       return false;
     }
-    if (j["major"].get<uint64_t>() > kMaxMajor || j["minor"].get<uint64_t>() > kMaxMinor) {
-      p.Add(line, "device number " + j["major"].dump() + "," + j["minor"].dump() +
+    if (major.unsigned_integer() > kMaxMajor || minor.unsigned_integer() > kMaxMinor) {
+      p.Add(line, "device number " + major.Dump() + "," + minor.Dump() +
                       " out of range (major 0.." + std::to_string(kMaxMajor) + ", minor 0.." +
                       std::to_string(kMaxMinor) + ")");
       return false;
     }
-    node.major = j["major"].get<uint32_t>();
-    node.minor = j["minor"].get<uint32_t>();
-  } else if (j.contains("major") || j.contains("minor")) {
+    node.major = static_cast<uint32_t>(major.unsigned_integer());
+    node.minor = static_cast<uint32_t>(minor.unsigned_integer());
+  } else if (major || minor) {
     p.Add(line, "\"major\" and \"minor\" belong to chardevs only");
     return false;
   }
-  if (j.contains("mode")) {
-    std::string m = j["mode"].is_string() ? j["mode"].get<std::string>() : "";
+  if (const JsonView mode = f.value[kMode]) {
+    std::string m(mode.string());
     char* end = nullptr;
     unsigned long v = std::strtoul(m.c_str(), &end, 8);
     if (m.empty() || *end != '\0' || v > 07777) {
@@ -397,8 +494,8 @@ bool ParseFileNode(const Json& j, int line, Problems& p, FileNode& node) {
     }
     node.mode = static_cast<uint32_t>(v);
   }
-  if (j.contains("open_errno")) {
-    std::string e = j["open_errno"].is_string() ? j["open_errno"].get<std::string>() : "";
+  if (const JsonView open_errno = f.value[kOpenErrno]) {
+    std::string e(open_errno.string());
     node.open_errno = ErrnoByName(e);
     if (node.open_errno == 0) {
       p.Add(line, "\"open_errno\" must be one of EPERM ENOENT EIO ENXIO EACCES EBUSY ENODEV EINVAL");
@@ -408,21 +505,26 @@ bool ParseFileNode(const Json& j, int line, Problems& p, FileNode& node) {
   return true;
 }
 
-bool ParseEvent(const Json& j, int line, const Trace& trace, Problems& p, IoctlEvent& ev) {
+// `files`: the index in trace.files of each path listed so far.
+bool ParseEvent(JsonView j, int line, const Trace& trace,
+                const std::unordered_map<std::string, size_t>& files, Problems& p, IoctlEvent& ev) {
   const abi::Abi& abi = *trace.abi;
   ev.line = line;
-  if (!OnlyKnownKeys(j, {"ioctl", "request", "escape", "in", "out", "nested",
-                         "nested_not_followed", "ret", "errno"},
-                     "an ioctl event", p, line)) {
+  enum { kIoctl, kRequest, kEscape, kIn, kOut, kNested, kNotFollowed, kRet, kErrno };
+  static constexpr std::array<std::string_view, 9> kKeys = {
+      "ioctl", "request", "escape", "in", "out", "nested", "nested_not_followed", "ret", "errno"};
+  const Fields<9> f(j, kKeys);
+  if (f.has_unknown && !OnlyKnownKeys(j, kKeys, [] { return "an ioctl event"; }, p, line)) {
     return false;
   }
-  ev.device = j["ioctl"].is_string() ? j["ioctl"].get<std::string>() : "";
-  const FileNode* dev = trace.FindFile(ev.device);
+  ev.device = f.value[kIoctl].string();
+  const auto listed = files.find(ev.device);
+  const FileNode* dev = listed == files.end() ? nullptr : &trace.files[listed->second];
   if (dev == nullptr || dev->type != NodeType::kCharDev) {
     p.Add(line, "device \"" + ev.device + "\" is not a chardev listed before the events");
     return false;
   }
-  std::string req = StringField(j, "request");
+  std::string req(f.value[kRequest].string());
   char* end = nullptr;
   unsigned long long r = std::strtoull(req.c_str(), &end, 16);
   if (req.size() < 3 || req.compare(0, 2, "0x") != 0 || *end != '\0' || r > 0xffffffffull) {
@@ -435,58 +537,61 @@ bool ParseEvent(const Json& j, int line, const Trace& trace, Problems& p, IoctlE
     return false;
   }
   const abi::Binding* esc = abi.EscapeByNumber(ev.nr());
-  if (j.contains("nested_not_followed") && !j["nested_not_followed"].is_boolean()) {
+  const JsonView not_followed = f.value[kNotFollowed];
+  if (not_followed && !not_followed.is_boolean()) {
     p.Add(line, "\"nested_not_followed\" must be true or false");
     return false;
   }
-  ev.nested_not_followed =
-      j.contains("nested_not_followed") && j["nested_not_followed"].get<bool>();
+  ev.nested_not_followed = not_followed.boolean();
   if (esc == nullptr && !ev.nested_not_followed) {
     p.Add(line, "escape " + HexNumber(ev.nr()) + " is unknown to driver " + trace.driver);
     return false;
   }
-  if (j.contains("escape") && (esc == nullptr || j["escape"] != Json(esc->name))) {
-    p.Add(line, "\"escape\" says " + j["escape"].dump() + " but request " + req + " is " +
+  if (const JsonView escape = f.value[kEscape];
+      escape && (esc == nullptr || !EqualsString(escape, esc->name))) {
+    p.Add(line, "\"escape\" says " + escape.Dump() + " but request " + req + " is " +
                     (esc ? esc->name : "unknown to driver " + trace.driver));
     return false;
   }
   if (ev.nested_not_followed) {
     // Raw top-level bytes only, whatever the escape (FORMAT.md, "Recorded traces").
-    if (j.contains("nested")) {
+    if (f.value[kNested]) {
       p.Add(line, "an event with \"nested_not_followed\" has no \"nested\" buffers");
       return false;
     }
-    if (!BufferParser(abi, p, line).Parse(j, req, ev.args)) return false;
+    if (!BufferParser(abi, p, line).Parse(f.value[kIn], f.value[kOut], {}, {}, req, ev.args)) return false;
   } else {
     ev.args.layout = EscapeLayout(abi, ev.nr(), _IOC_SIZE(ev.request));
-    if (!BufferParser(abi, p, line).Parse(j, esc->name, ev.args)) return false;
+    if (!BufferParser(abi, p, line)
+             .Parse(f.value[kIn], f.value[kOut], {}, f.value[kNested], esc->name, ev.args)) {
+      return false;
+    }
   }
   if (ev.args.in.size() != _IOC_SIZE(ev.request)) {
     p.Add(line, "\"in\" has " + std::to_string(ev.args.in.size()) + " bytes but request " + req +
                     " carries " + std::to_string(_IOC_SIZE(ev.request)));
     return false;
   }
-  if (!j.contains("ret") || !j["ret"].is_number_integer()) {
+  const JsonView ret = f.value[kRet];
+  if (!ret.is_number_integer()) {
     p.Add(line, "\"ret\" (an integer) missing");
     return false;
   }
   // An ioctl returns an int: -1 or what the driver gave, never below.
-  if ((j["ret"].is_number_unsigned() && j["ret"].get<uint64_t>() > INT_MAX) ||
-      (!j["ret"].is_number_unsigned() &&
-       (j["ret"].get<int64_t>() < -1 || j["ret"].get<int64_t>() > INT_MAX))) {
-    p.Add(line, "\"ret\" " + j["ret"].dump() + " out of range (-1.." + std::to_string(INT_MAX) + ")");
+  if ((ret.is_number_unsigned() && ret.unsigned_integer() > INT_MAX) ||
+      (!ret.is_number_unsigned() && (ret.integer() < -1 || ret.integer() > INT_MAX))) {
+    p.Add(line, "\"ret\" " + ret.Dump() + " out of range (-1.." + std::to_string(INT_MAX) + ")");
     return false;
   }
-  ev.ret = j["ret"].get<int64_t>();
-  if (j.contains("errno")) {
-    const Json& e = j["errno"];
-    if (!e.is_number_integer() || (e.is_number_unsigned() && e.get<uint64_t>() > kMaxErrno) ||
-        (!e.is_number_unsigned() && (e.get<int64_t>() < 0 || e.get<int64_t>() > kMaxErrno))) {
-      p.Add(line, "\"errno\" " + e.dump() + " must be an integer from 0 to " +
+  ev.ret = ret.integer();
+  if (const JsonView e = f.value[kErrno]) {
+    if (!e.is_number_integer() || (e.is_number_unsigned() && e.unsigned_integer() > kMaxErrno) ||
+        (!e.is_number_unsigned() && (e.integer() < 0 || e.integer() > kMaxErrno))) {
+      p.Add(line, "\"errno\" " + e.Dump() + " must be an integer from 0 to " +
                       std::to_string(kMaxErrno));
       return false;
     }
-    ev.err = e.get<int>();
+    ev.err = static_cast<int>(e.integer());
   }
   if ((ev.ret == -1) != (ev.err != 0)) {
     p.Add(line, "\"errno\" must be nonzero exactly when \"ret\" is -1");
@@ -541,11 +646,15 @@ TraceLoad ParseTrace(std::istream& in, const std::string& name, const abi::Regis
   Trace& trace = result.trace;
   trace.source = name;
   Problems p(name, result.errors);
-  std::string text;
+  std::string_view text;
   int line = 0;
   bool header = false, events_started = false;
-  std::set<std::string> paths;
+  // Each listed path's index in trace.files: events name their device by path,
+  // and a 64-GPU trace has 700 events and 500 paths.
+  std::unordered_map<std::string, size_t> paths;
   LineReader reader(in, limits);
+  JsonDoc doc;            // reused: its arrays keep their capacity
+  std::string rewritten;  // a line nlohmann_json rewrote for JsonDoc
   while (!p.full()) {
     const LineReader::Result got = reader.Next(text);
     if (got == LineReader::Result::kEnd) break;
@@ -564,17 +673,25 @@ TraceLoad ParseTrace(std::istream& in, const std::string& name, const abi::Regis
       return result;
     }
     if (text.empty()) continue;
-    if (FirstTooDeep(text, kMaxJsonDepth) != std::string_view::npos) {
-      p.Add(line, "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
-      continue;
+    if (!doc.Parse(text, kMaxJsonDepth)) {
+      // What JsonDoc refuses, nlohmann_json says why (or, should it take the line,
+      // writes it in a form JsonDoc reads).
+      if (FirstTooDeep(text, kMaxJsonDepth) != std::string_view::npos) {
+        p.Add(line, "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+        continue;
+      }
+      try {
+        rewritten = Json::parse(text.begin(), text.end()).dump();
+      } catch (const nlohmann::json::exception& e) {
+        p.Add(line, "invalid JSON" + JsonErrorReason(e));
+        continue;
+      }
+      if (!doc.Parse(rewritten, kMaxJsonDepth)) {
+        p.Add(line, "invalid JSON: not readable by the trace loader");
+        continue;
+      }
     }
-    Json j;
-    try {
-      j = Json::parse(text);
-    } catch (const nlohmann::json::exception& e) {
-      p.Add(line, "invalid JSON" + JsonErrorReason(e));
-      continue;
-    }
+    const JsonView j = doc.root();
     if (!j.is_object()) {
       p.Add(line, "not a JSON object");
       continue;
@@ -586,14 +703,17 @@ TraceLoad ParseTrace(std::istream& in, const std::string& name, const abi::Regis
                         kTraceFormatName + "\"");
         break;
       }
-      if (!j.contains("version") || j["version"] != Json(kTraceFormatVersion)) {
+      const JsonView version = j.Find("version");
+      if (!EqualsInteger(version, kTraceFormatVersion)) {
         p.Add(line, "unknown trace format version " +
-                        (j.contains("version") ? j["version"].dump() : std::string("(none)")) +
+                        (version ? version.Dump() : std::string("(none)")) +
                         " (this fakedrv reads version 1)");
         break;
       }
-      if (!OnlyKnownKeys(j, {"format", "version", "driver", "origin", "provenance", "machine"},
-                         "the header", p, line)) {
+      static constexpr std::array<std::string_view, 6> kHeaderKeys = {
+          "format", "version", "driver", "origin", "provenance", "machine"};
+      if (!OnlyKnownKeys(j, kHeaderKeys,
+                         [] { return "the header"; }, p, line)) {
         break;
       }
       trace.driver = StringField(j, "driver");
@@ -612,10 +732,10 @@ TraceLoad ParseTrace(std::istream& in, const std::string& name, const abi::Regis
       if (trace.origin != "synthesized" && trace.origin != "recorded") {
         p.Add(line, "\"origin\" must be \"synthesized\" or \"recorded\"");
       }
-      if (j.contains("provenance") && !j["provenance"].is_string())
+      if (j.contains("provenance") && !j.Find("provenance").is_string())
         p.Add(line, "\"provenance\" must be a string");
       trace.provenance = StringField(j, "provenance");
-      if (j.contains("machine")) trace.machine = j["machine"];
+      if (const JsonView machine = j.Find("machine")) trace.machine = machine.ToJson();
       continue;
     }
     if (j.contains("path")) {
@@ -625,7 +745,7 @@ TraceLoad ParseTrace(std::istream& in, const std::string& name, const abi::Regis
       }
       FileNode node;
       if (!ParseFileNode(j, line, p, node)) continue;
-      if (!paths.insert(node.path).second) {
+      if (!paths.emplace(node.path, trace.files.size()).second) {
         p.Add(line, "path " + node.path + " listed twice");
         continue;
       }
@@ -633,7 +753,7 @@ TraceLoad ParseTrace(std::istream& in, const std::string& name, const abi::Regis
     } else if (j.contains("ioctl")) {
       events_started = true;
       IoctlEvent ev;
-      if (ParseEvent(j, line, trace, p, ev)) trace.events.push_back(std::move(ev));
+      if (ParseEvent(j, line, trace, paths, p, ev)) trace.events.push_back(std::move(ev));
     } else {
       p.Add(line, "neither a file entry (\"path\") nor an ioctl event (\"ioctl\")");
     }
