@@ -14,7 +14,8 @@ namespace nvprobe::fakedrv {
 
 class StopSignals {
  public:
-  // Blocks the signals in the calling thread (fakedrv's only one) and opens the fd.
+  // Blocks the signals in the calling thread (threads it starts later inherit the
+  // mask: LoopWatcher's) and opens the fd.
   StopSignals();
   // Closes the fd and restores the mask; a signal still pending is delivered then.
   ~StopSignals();

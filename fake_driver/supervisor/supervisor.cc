@@ -21,6 +21,7 @@
 #include "fake_driver/supervisor/exec_child.h"
 #include "fake_driver/supervisor/fake_machine.h"
 #include "fake_driver/supervisor/held_devices.h"
+#include "fake_driver/supervisor/loop_watcher.h"
 #include "fake_driver/supervisor/seccomp_policy.h"
 #include "fake_driver/supervisor/stop_signals.h"
 #include "fake_driver/supervisor/syscall_emulator.h"
@@ -215,49 +216,29 @@ StatusOr<RunOutcome> Supervisor::Run(const std::vector<std::string>& argv) {
   RunOutcome outcome;
   // Serve until the command has exited and no process of its tree is left under
   // the filter (the listener hangs up then), so children that outlive the command
-  // are still served; the exit status is the command's.
-  bool listening = true;
-  bool command_running = true;
-  while (listening || command_running) {
-    // A negative fd is ignored by poll(): the listener once it has hung up.
-    pollfd fds[3] = {{listening ? listener.get() : -1, POLLIN, 0},
-                     {stop.fd(), POLLIN, 0},
-                     {command_running ? pidfd.get() : -1, POLLIN, 0}};
-    int ready = poll(fds, 3, -1);
-    if (ready < 0) {
-      if (errno == EINTR) continue;
-      return InternalError(std::string("poll: ") + std::strerror(errno));
-    }
-    if (fds[1].revents & POLLIN) {
-      // Asked to stop: the command gets the signal (unless the terminal sent it to
-      // the whole group) and decides; once it is gone, nothing is left to wait for.
-      while (std::optional<StopSignals::Received> s = stop.Next()) {
-        diag_ << "fakedrv: " << strsignal(s->signal)
-              << (command_running ? (s->sent_by_process ? ": passed on to the command\n"
-                                                        : ": the command got it too\n")
-                                  : ": stopping; processes the command left get ENOSYS\n");
-        if (command_running && s->sent_by_process) kill(target->pid, s->signal);
-        if (!command_running) listening = false;
-      }
-      continue;
-    }
-    if (listening && (fds[0].revents & POLLIN)) {
+  // are still served; the exit status is the command's. The loop blocks in RECV;
+  // the watcher's thread sees to signals, the command's exit and the hang-up.
+  {
+    LoopWatcher watcher(listener.get(), pidfd.get(), target->pid, stop);
+    while (!watcher.done()) {
       seccomp_notif n{};
-      if (ioctl(listener.get(), SECCOMP_IOCTL_NOTIF_RECV, &n) == 0) {
+      const int got = ioctl(listener.get(), SECCOMP_IOCTL_NOTIF_RECV, &n);
+      const int err = errno;
+      if (std::string lines = watcher.TakeLines(); !lines.empty()) diag_ << lines << std::flush;
+      if (got == 0) {
         Reply r = emulator.Handle(n);
         if (r.kind != Reply::Kind::kSent) Respond(listener.get(), n.id, r);
+      } else if (err == ENOENT) {
+        // A request withdrawn (its caller interrupted or killed), or, since Linux
+        // 6.6, the hang-up itself: no process is left under the filter and none can
+        // come, so there is nothing more to receive; the watcher finishes the run.
+        pollfd p{listener.get(), 0, 0};
+        if (poll(&p, 1, 0) == 1 && (p.revents & POLLHUP)) watcher.WaitUntilDone();
       }
-      continue;  // serve pending requests before reaping
     }
-    if (listening && (fds[0].revents & (POLLHUP | POLLERR))) listening = false;
-    if (command_running && (fds[2].revents & POLLIN)) {
-      siginfo_t info{};
-      if (waitid(P_PID, static_cast<id_t>(target->pid), &info, WEXITED) != 0) {
-        return InternalError(std::string("waitid: ") + std::strerror(errno));
-      }
-      outcome.exit_status = info.si_code == CLD_EXITED ? info.si_status : 128 + info.si_status;
-      command_running = false;
-    }
+    if (std::string lines = watcher.TakeLines(); !lines.empty()) diag_ << lines << std::flush;
+    if (std::string error = watcher.error(); !error.empty()) return InternalError(error);
+    outcome.exit_status = watcher.exit_status();
   }
   outcome.unmatched = responder_.unmatched();
   return outcome;
