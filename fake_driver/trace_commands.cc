@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <utility>
 
 #include "fake_driver/abi_commands.h"
 #include "fake_driver/trace/hex.h"
@@ -251,7 +252,7 @@ int RunModelCommand(const abi::Registry& registry, const std::string& machine_pa
   // an unknown release is modelled with the nearest one's ABI but keeps its name.
   const std::string reported = res->written_differently ? res->release.ToString() : driver;
   const Trace files = model::MachineFilesOf(*machine, *abi, reported);
-  model::MachineModel responder(*machine, *abi, reported, diag);
+  model::MachineModel responder(std::move(*machine), *abi, reported, diag);
   responder.set_verbose(options.verbose);
   return Serve(files, responder, options, diag, argv, err);
 }
