@@ -1,14 +1,19 @@
 #include "fake_driver/trace_commands.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <utility>
 
 #include "fake_driver/abi_commands.h"
 #include "fake_driver/trace/hex.h"
-#include "fake_driver/replay/ioctl_replayer.h"
+#include "fake_driver/replay/deferred_replayer.h"
 #include "fake_driver/model/machine_check.h"
 #include "fake_driver/model/machine_files.h"
 #include "fake_driver/model/machine_model.h"
@@ -179,6 +184,39 @@ int Serve(const Trace& machine, IoctlResponder& responder, RunOptions options, s
   return outcome->exit_status;
 }
 
+// Stops the command (SIGKILL, through its pidfd: no pid reuse) when the trace's
+// events, read while it starts, turn out invalid: whichever of the two is known
+// last does it. Both calls may come from different threads.
+class StopOnInvalidEvents {
+ public:
+  ~StopOnInvalidEvents() {
+    if (pidfd_ >= 0) close(pidfd_);
+  }
+  void Started(int pidfd) {
+    std::lock_guard<std::mutex> lock(mu_);
+    pidfd_ = fcntl(pidfd, F_DUPFD_CLOEXEC, 0);
+    if (invalid_) Kill();
+  }
+  void Invalid() {
+    std::lock_guard<std::mutex> lock(mu_);
+    invalid_ = true;
+    Kill();
+  }
+  bool stopped() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return stopped_;
+  }
+
+ private:
+  void Kill() {
+    if (pidfd_ < 0 || stopped_) return;
+    stopped_ = syscall(SYS_pidfd_send_signal, pidfd_, SIGKILL, nullptr, 0) == 0;
+  }
+  mutable std::mutex mu_;
+  int pidfd_ = -1;
+  bool invalid_ = false, stopped_ = false;
+};
+
 // `--log` must not be one of the inputs: diagnostics appended to the trace (or the
 // machine description) would corrupt it. Same file: same device and inode, so a
 // link or another spelling of the path is caught too.
@@ -211,14 +249,35 @@ int RunCommand(const abi::Registry& registry, const std::string& trace_path, Run
                const std::string& log_path, const std::vector<std::string>& argv,
                std::ostream& err) {
   if (!LogIsNotAnInput(log_path, trace_path, "trace", err)) return kExitUsage;
-  TraceLoad load;
-  if (!LoadOrReport(registry, trace_path, load, err)) return kExitError;
+  // The command starts once the header and the files are read and checked; the
+  // events, most of a large trace, are read meanwhile (DeferredReplayer).
+  StagedTraceLoad staged(trace_path, registry);
+  auto report = [&err](const TraceLoad& load) {
+    for (const std::string& e : load.errors) err << e << "\n";
+  };
+  if (!staged.files_ok()) {
+    report(staged.Finish());  // every problem at once, the events' too
+    return kExitError;
+  }
   std::ofstream log_file;
   if (!OpenLog(log_path, log_file, err)) return kExitError;
   std::ostream& diag = log_path.empty() ? err : log_file;
-  IoctlReplayer replayer(load.trace, diag);
-  replayer.set_verbose(options.verbose);
-  return Serve(load.trace, replayer, options, diag, argv, err);
+  StopOnInvalidEvents stop;
+  options.on_started = [&stop](int pidfd) { stop.Started(pidfd); };
+  staged.ReadEventsInBackground([&stop](bool ok) {
+    if (!ok) stop.Invalid();
+  });
+  DeferredReplayer replayer(staged, diag, options.verbose);
+  const int status = Serve(staged.trace(), replayer, options, diag, argv, err);
+  if (const TraceLoad& load = staged.Finish(); !load.ok()) {
+    report(load);
+    if (stop.stopped()) {
+      err << "fakedrv: run: the command, started while the trace's ioctl events were read, "
+             "was stopped (SIGKILL) when they turned out invalid\n";
+    }
+    return kExitError;
+  }
+  return status;
 }
 
 int RunModelCommand(const abi::Registry& registry, const std::string& machine_path,

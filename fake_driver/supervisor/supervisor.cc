@@ -197,6 +197,7 @@ StatusOr<RunOutcome> Supervisor::Run(const std::vector<std::string>& argv) {
   StatusOr<Target> target = Launch(argv, *filter, drop, stop.original_mask());
   if (!target.ok()) return target.status();
   UniqueFd listener(target->listener), pidfd(target->pidfd);
+  if (options_.on_started) options_.on_started(pidfd.get());
   if (options_.sync_wake_up != RunOptions::SyncWakeUp::kOff) {
     uint64_t wake = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
     // 6.6+; correct without it, only slower.

@@ -6,6 +6,7 @@
 #ifndef NVPROBE_FAKE_DRIVER_SUPERVISOR_SUPERVISOR_H_
 #define NVPROBE_FAKE_DRIVER_SUPERVISOR_SUPERVISOR_H_
 
+#include <functional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -31,6 +32,10 @@ struct RunOptions {
   // without (to measure what it buys: bench/).
   enum class SyncWakeUp { kAuto, kOn, kOff };
   SyncWakeUp sync_wake_up = SyncWakeUp::kAuto;
+  // Called once the command runs, with a pidfd of it (valid during the call only),
+  // for whoever may have to stop it (`run` does when the trace's events, read
+  // meanwhile, turn out invalid).
+  std::function<void(int pidfd)> on_started;
 };
 
 struct RunOutcome {

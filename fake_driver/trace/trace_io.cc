@@ -13,6 +13,7 @@
 #include <set>
 #include <streambuf>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 
@@ -640,155 +641,274 @@ std::string NormalizePath(std::string_view path, std::string_view base) {
   return out.empty() ? "/" : out;
 }
 
-TraceLoad ParseTrace(std::istream& in, const std::string& name, const abi::Registry& registry,
-                     const TraceLimits& limits) {
-  TraceLoad result;
-  Trace& trace = result.trace;
-  trace.source = name;
-  Problems p(name, result.errors);
-  std::string_view text;
-  int line = 0;
-  bool header = false, events_started = false;
+namespace {
+
+// ParseTrace's reader, which can stop before the first ioctl event and go on
+// later, on another thread (StagedTraceLoad).
+class TraceParser {
+ public:
+  TraceParser(std::istream& in, const std::string& name, const abi::Registry& registry,
+              const TraceLimits& limits)
+      : registry_(registry), limits_(limits), p_(name, result_.errors), reader_(in, limits) {
+    result_.trace.source = name;
+  }
+
+  // Reads to the end, or up to the first ioctl event when `stop_at_events`.
+  void Read(bool stop_at_events);
+  // After the last Read: the end-of-input checks.
+  void End() {
+    if (!header_ && !refused_) p_.Add(line_ == 0 ? 1 : line_, "empty trace: no header line");
+  }
+  TraceLoad& result() { return result_; }
+
+ private:
+  void AddEvent(JsonView j) {
+    events_started_ = true;
+    IoctlEvent ev;
+    if (ParseEvent(j, line_, result_.trace, paths_, p_, ev)) result_.trace.events.push_back(std::move(ev));
+  }
+
+  const abi::Registry& registry_;
+  const TraceLimits limits_;
+  TraceLoad result_;
+  Problems p_;
+  LineReader reader_;
+  JsonDoc doc_;            // reused: its arrays keep their capacity
+  std::string rewritten_;  // a line nlohmann_json rewrote for JsonDoc
+  int line_ = 0;
+  bool header_ = false, events_started_ = false;
+  bool pending_event_ = false;  // doc_ holds the first event, not yet added
+  bool done_ = false;           // nothing more to read
+  bool refused_ = false;        // the input as a whole (too long, too large)
   // Each listed path's index in trace.files: events name their device by path,
   // and a 64-GPU trace has 700 events and 500 paths.
-  std::unordered_map<std::string, size_t> paths;
-  LineReader reader(in, limits);
-  JsonDoc doc;            // reused: its arrays keep their capacity
-  std::string rewritten;  // a line nlohmann_json rewrote for JsonDoc
-  while (!p.full()) {
-    const LineReader::Result got = reader.Next(text);
-    if (got == LineReader::Result::kEnd) break;
-    ++line;
+  std::unordered_map<std::string, size_t> paths_;
+};
+
+void TraceParser::Read(bool stop_at_events) {
+  if (done_) return;
+  Trace& trace = result_.trace;
+  std::string_view text;
+  while (!p_.full()) {
+    if (pending_event_) {
+      // The first event, parsed by the call that stopped there (its views are
+      // still valid: nothing was read since).
+      pending_event_ = false;
+      AddEvent(doc_.root());
+      continue;
+    }
+    const LineReader::Result got = reader_.Next(text);
+    if (got == LineReader::Result::kEnd) {
+      done_ = true;
+      return;
+    }
+    ++line_;
     if (got == LineReader::Result::kTooLong) {
-      p.Add(line, std::string("line too long (") + (reader.too_long_capped() ? "at least " : "") +
-                      std::to_string(reader.too_long_bytes()) + " bytes > " +
-                      std::to_string(limits.max_line_bytes) + ")");
-      if (reader.too_long_capped()) {
-        p.AddFile("larger than " + std::to_string(limits.max_file_bytes) + " bytes");
+      p_.Add(line_, std::string("line too long (") + (reader_.too_long_capped() ? "at least " : "") +
+                      std::to_string(reader_.too_long_bytes()) + " bytes > " +
+                      std::to_string(limits_.max_line_bytes) + ")");
+      if (reader_.too_long_capped()) {
+        p_.AddFile("larger than " + std::to_string(limits_.max_file_bytes) + " bytes");
       }
-      return result;
+      done_ = refused_ = true;
+      return;
     }
     if (got == LineReader::Result::kFileTooLarge) {
-      p.AddFile("larger than " + std::to_string(limits.max_file_bytes) + " bytes");
-      return result;
+      p_.AddFile("larger than " + std::to_string(limits_.max_file_bytes) + " bytes");
+      done_ = refused_ = true;
+      return;
     }
     if (text.empty()) continue;
-    if (!doc.Parse(text, kMaxJsonDepth)) {
+    if (!doc_.Parse(text, kMaxJsonDepth)) {
       // What JsonDoc refuses, nlohmann_json says why (or, should it take the line,
       // writes it in a form JsonDoc reads).
       if (FirstTooDeep(text, kMaxJsonDepth) != std::string_view::npos) {
-        p.Add(line, "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+        p_.Add(line_, "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
         continue;
       }
       try {
-        rewritten = Json::parse(text.begin(), text.end()).dump();
+        rewritten_ = Json::parse(text.begin(), text.end()).dump();
       } catch (const nlohmann::json::exception& e) {
-        p.Add(line, "invalid JSON" + JsonErrorReason(e));
+        p_.Add(line_, "invalid JSON" + JsonErrorReason(e));
         continue;
       }
-      if (!doc.Parse(rewritten, kMaxJsonDepth)) {
-        p.Add(line, "invalid JSON: not readable by the trace loader");
+      if (!doc_.Parse(rewritten_, kMaxJsonDepth)) {
+        p_.Add(line_, "invalid JSON: not readable by the trace loader");
         continue;
       }
     }
-    const JsonView j = doc.root();
+    const JsonView j = doc_.root();
     if (!j.is_object()) {
-      p.Add(line, "not a JSON object");
+      p_.Add(line_, "not a JSON object");
       continue;
     }
-    if (!header) {
-      header = true;
+    if (!header_) {
+      header_ = true;
       if (StringField(j, "format") != kTraceFormatName) {
-        p.Add(line, std::string("the first line must be the header, with \"format\": \"") +
+        p_.Add(line_, std::string("the first line must be the header, with \"format\": \"") +
                         kTraceFormatName + "\"");
-        break;
+        done_ = true;
+        return;
       }
       const JsonView version = j.Find("version");
       if (!EqualsInteger(version, kTraceFormatVersion)) {
-        p.Add(line, "unknown trace format version " +
+        p_.Add(line_, "unknown trace format version " +
                         (version ? version.Dump() : std::string("(none)")) +
                         " (this fakedrv reads version 1)");
-        break;
+        done_ = true;
+        return;
       }
       static constexpr std::array<std::string_view, 6> kHeaderKeys = {
           "format", "version", "driver", "origin", "provenance", "machine"};
       if (!OnlyKnownKeys(j, kHeaderKeys,
-                         [] { return "the header"; }, p, line)) {
-        break;
+                         [] { return "the header"; }, p_, line_)) {
+        done_ = true;
+        return;
       }
       trace.driver = StringField(j, "driver");
       StatusOr<abi::DriverVersion> v = abi::DriverVersion::Parse(trace.driver);
-      if (!v.ok() || !registry.Knows(*v)) {
-        p.Add(line, "driver \"" + trace.driver + "\" is not a release known to the ABI layer");
-        break;
+      if (!v.ok() || !registry_.Knows(*v)) {
+        p_.Add(line_, "driver \"" + trace.driver + "\" is not a release known to the ABI layer");
+        done_ = true;
+        return;
       }
-      StatusOr<std::shared_ptr<const abi::Abi>> a = registry.AbiOf(*v);
+      StatusOr<std::shared_ptr<const abi::Abi>> a = registry_.AbiOf(*v);
       if (!a.ok()) {
-        p.Add(line, a.status().message());
-        break;
+        p_.Add(line_, a.status().message());
+        done_ = true;
+        return;
       }
       trace.abi = *a;
       trace.origin = StringField(j, "origin");
       if (trace.origin != "synthesized" && trace.origin != "recorded") {
-        p.Add(line, "\"origin\" must be \"synthesized\" or \"recorded\"");
+        p_.Add(line_, "\"origin\" must be \"synthesized\" or \"recorded\"");
       }
       if (j.contains("provenance") && !j.Find("provenance").is_string())
-        p.Add(line, "\"provenance\" must be a string");
+        p_.Add(line_, "\"provenance\" must be a string");
       trace.provenance = StringField(j, "provenance");
       if (const JsonView machine = j.Find("machine")) trace.machine = machine.ToJson();
       continue;
     }
     if (j.contains("path")) {
-      if (events_started) {
-        p.Add(line, "file entries must come before the ioctl events");
+      if (events_started_) {
+        p_.Add(line_, "file entries must come before the ioctl events");
         continue;
       }
       FileNode node;
-      if (!ParseFileNode(j, line, p, node)) continue;
-      if (!paths.emplace(node.path, trace.files.size()).second) {
-        p.Add(line, "path " + node.path + " listed twice");
+      if (!ParseFileNode(j, line_, p_, node)) continue;
+      if (!paths_.emplace(node.path, trace.files.size()).second) {
+        p_.Add(line_, "path " + node.path + " listed twice");
         continue;
       }
       trace.files.push_back(std::move(node));
     } else if (j.contains("ioctl")) {
-      events_started = true;
-      IoctlEvent ev;
-      if (ParseEvent(j, line, trace, paths, p, ev)) trace.events.push_back(std::move(ev));
+      if (stop_at_events) {
+        pending_event_ = true;
+        return;
+      }
+      AddEvent(j);
     } else {
-      p.Add(line, "neither a file entry (\"path\") nor an ioctl event (\"ioctl\")");
+      p_.Add(line_, "neither a file entry (\"path\") nor an ioctl event (\"ioctl\")");
     }
   }
-  if (!header) p.Add(line == 0 ? 1 : line, "empty trace: no header line");
-  return result;
+}
+
+}  // namespace
+
+TraceLoad ParseTrace(std::istream& in, const std::string& name, const abi::Registry& registry,
+                     const TraceLimits& limits) {
+  TraceParser parser(in, name, registry, limits);
+  parser.Read(false);
+  parser.End();
+  return std::move(parser.result());
+}
+
+// The file and parser of a StagedTraceLoad; `parser` is null when the file was
+// refused before reading (then `load` holds why).
+struct StagedTraceLoad::Impl {
+  int fd = -1;
+  std::unique_ptr<FdStreambuf> buf;
+  std::unique_ptr<std::istream> in;
+  std::unique_ptr<TraceParser> parser;
+  TraceLoad refused;
+  bool files_ok = false;
+  bool events_read = false;
+  std::thread events;
+  // The whole load, once the events are read.
+  TraceLoad& load() { return parser ? parser->result() : refused; }
+  void ReadEvents() {
+    if (events_read) return;
+    events_read = true;
+    if (parser == nullptr) return;
+    parser->Read(false);
+    parser->End();
+    if (buf->error() != 0) {
+      // What was read before may look complete: the error comes first.
+      std::vector<std::string>& errors = parser->result().errors;
+      errors.insert(errors.begin(), parser->result().trace.source + ": cannot read: " +
+                                        std::strerror(buf->error()));
+      if (errors.size() > TraceLoad::kMaxTraceErrors) errors.pop_back();
+    }
+  }
+};
+
+StagedTraceLoad::StagedTraceLoad(const std::string& path, const abi::Registry& registry,
+                                 const TraceLimits& limits)
+    : impl_(std::make_unique<Impl>()) {
+  Impl& m = *impl_;
+  m.fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (m.fd < 0) {
+    m.refused.errors.push_back(path + ":0: cannot open: " + std::strerror(errno));
+    return;
+  }
+  struct stat st;
+  if (fstat(m.fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    m.refused.errors.push_back(path + ": is a directory");
+    return;
+  }
+  if (fstat(m.fd, &st) == 0 && S_ISREG(st.st_mode) &&
+      static_cast<uint64_t>(st.st_size) > limits.max_file_bytes) {
+    m.refused.errors.push_back(path + ": larger than " + std::to_string(limits.max_file_bytes) +
+                               " bytes (" + std::to_string(st.st_size) + " bytes)");
+    return;
+  }
+  m.buf = std::make_unique<FdStreambuf>(m.fd);
+  m.in = std::make_unique<std::istream>(m.buf.get());
+  m.parser = std::make_unique<TraceParser>(*m.in, path, registry, limits);
+  m.parser->Read(/*stop_at_events=*/true);
+  m.files_ok = m.parser->result().ok() && m.buf->error() == 0;
+}
+
+StagedTraceLoad::~StagedTraceLoad() {
+  if (impl_->events.joinable()) impl_->events.join();
+  if (impl_->fd >= 0) close(impl_->fd);
+}
+
+bool StagedTraceLoad::files_ok() const { return impl_->files_ok; }
+
+const Trace& StagedTraceLoad::trace() const { return impl_->load().trace; }
+
+void StagedTraceLoad::ReadEventsInBackground(std::function<void(bool ok)> done) {
+  impl_->events = std::thread([this, done = std::move(done)] {
+    impl_->ReadEvents();
+    if (done) done(impl_->load().ok());
+  });
+}
+
+const TraceLoad& StagedTraceLoad::Finish() {
+  if (impl_->events.joinable()) {
+    impl_->events.join();
+  } else {
+    impl_->ReadEvents();
+  }
+  return impl_->load();
 }
 
 TraceLoad LoadTrace(const std::string& path, const abi::Registry& registry,
                     const TraceLimits& limits) {
-  TraceLoad r;
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    r.errors.push_back(path + ":0: cannot open: " + std::strerror(errno));
-    return r;
-  }
-  struct stat st;
-  if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-    r.errors.push_back(path + ": is a directory");
-  } else if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-             static_cast<uint64_t>(st.st_size) > limits.max_file_bytes) {
-    r.errors.push_back(path + ": larger than " + std::to_string(limits.max_file_bytes) + " bytes (" +
-                       std::to_string(st.st_size) + " bytes)");
-  } else {
-    FdStreambuf buf(fd);
-    std::istream in(&buf);
-    r = ParseTrace(in, path, registry, limits);
-    if (buf.error() != 0) {
-      // What was read before may look complete: the error comes first.
-      r.errors.insert(r.errors.begin(), path + ": cannot read: " + std::strerror(buf.error()));
-      if (r.errors.size() > TraceLoad::kMaxTraceErrors) r.errors.pop_back();
-    }
-  }
-  close(fd);
-  return r;
+  StagedTraceLoad staged(path, registry, limits);
+  staged.Finish();
+  return std::move(staged.impl_->load());
 }
 
 namespace {

@@ -4,7 +4,9 @@
 #ifndef NVPROBE_FAKE_DRIVER_TRACE_TRACE_IO_H_
 #define NVPROBE_FAKE_DRIVER_TRACE_TRACE_IO_H_
 
+#include <functional>
 #include <istream>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -44,6 +46,40 @@ TraceLoad ParseTrace(std::istream& in, const std::string& name, const abi::Regis
 // a regular file over the limit is refused before it is read.
 TraceLoad LoadTrace(const std::string& path, const abi::Registry& registry,
                     const TraceLimits& limits = {});
+
+// A trace read in two steps, so that `fakedrv run` can start the command while the
+// ioctl events, most of a large trace, are read and checked: the header and the
+// file entries first (all the fake machine's files need), then the events, on a
+// thread of their own. Same checks and messages as LoadTrace, which reads the same
+// way in one go.
+class StagedTraceLoad {
+ public:
+  // Opens `path` and reads it up to its first ioctl event.
+  StagedTraceLoad(const std::string& path, const abi::Registry& registry,
+                  const TraceLimits& limits = {});
+  // Waits for the events' thread, if one runs.
+  ~StagedTraceLoad();
+  StagedTraceLoad(const StagedTraceLoad&) = delete;
+  StagedTraceLoad& operator=(const StagedTraceLoad&) = delete;
+
+  // The header and the file entries were read without a problem.
+  bool files_ok() const;
+  // The trace read so far: its header and files do not change once constructed
+  // (the events' thread only adds events), so they may be used meanwhile.
+  const Trace& trace() const;
+
+  // Reads and checks the events on another thread, which calls `done(ok)` then;
+  // `ok`: the whole trace is valid.
+  void ReadEventsInBackground(std::function<void(bool ok)> done);
+  // The whole load, as LoadTrace gives it: waits for the events' thread, or reads
+  // the events here when none was started.
+  const TraceLoad& Finish();
+
+ private:
+  friend TraceLoad LoadTrace(const std::string&, const abi::Registry&, const TraceLimits&);
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 void WriteTrace(const Trace& trace, std::ostream& out);
 

@@ -12,6 +12,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -479,6 +480,39 @@ TEST(FakedrvRunTest, InvalidTraceRunsNothing) {
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.err, bad + ":2: path \"relative\" is not absolute and normalized\n");
   EXPECT_NE(access(marker.c_str(), F_OK), 0);
+}
+
+// The events are read while the command starts: an invalid one stops it as soon as
+// it is found, with the same message as a load error, and exit status 1; a command
+// that asks the driver before then gets no answer from the unchecked trace.
+std::string WithBadEventAfter(const std::string& name, const std::string& trace) {
+  std::string bad = TmpDir() + "/" + name;
+  std::ofstream(bad) << Slurp(trace) << "{\"ioctl\":\"/dev/nvidiactl\",\"request\":\"zz\"}\n";
+  return bad;
+}
+
+TEST(FakedrvRunTest, InvalidEventStopsTheCommand) {
+  const std::string bad = WithBadEventAfter("bad-event.trace.jsonl", kTrace);
+  const std::string good = Slurp(kTrace);
+  const int bad_line = static_cast<int>(std::count(good.begin(), good.end(), '\n')) + 1;
+  const auto start = std::chrono::steady_clock::now();
+  Result r = RunCmd({kFakedrv, "run", "--trace", bad, "--", "/bin/sleep", "30"});
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr(bad + ":" + std::to_string(bad_line) + ": "));
+  EXPECT_THAT(r.err, HasSubstr("was stopped (SIGKILL) when they turned out invalid"));
+  EXPECT_LT(took, 20) << "the command ran on";
+  // The same trace, loaded whole (show), gives the same message.
+  Result show = RunCmd({kFakedrv, "show", bad});
+  EXPECT_EQ(show.status, 1);
+  EXPECT_THAT(r.err, HasSubstr(show.err.substr(0, show.err.find('\n'))));
+}
+
+TEST(FakedrvRunTest, InvalidEventGivesNoAnswer) {
+  const std::string bad = WithBadEventAfter("bad-event-ioctl.trace.jsonl", kTrace);
+  Result r = RunCmd({kFakedrv, "run", "--trace", bad, "--", kStatic, "version"});
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_THAT(r.out, Not(HasSubstr("driver version: 580.95.05")));
 }
 
 TEST(FakedrvRunTest, ShowDecodesWithNvidiasNames) {
