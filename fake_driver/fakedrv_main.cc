@@ -52,7 +52,8 @@ constexpr char kDescription[] =
     "error. `run` exits with CMD's status (128+N if signal N ended it), 120 under --strict\n"
     "when a request had no recorded answer, 125 when the supervisor itself failed;\n"
     "SIGTERM/SIGINT/SIGHUP/SIGQUIT sent to `run` go on to CMD, and the fake machine is\n"
-    "removed once CMD has gone.\n"
+    "removed once CMD has gone. A trace's header and files are checked before CMD\n"
+    "starts, its ioctl events while it starts: an invalid one stops CMD, exit 1.\n"
     "`record` exits with CMD's status too, 125 when no trace could be written.\n"
     "`diff` exits 0 when the model answers every event as recorded, 1 on any difference,\n"
     "2 on bad input (a missing or invalid trace or description).";
