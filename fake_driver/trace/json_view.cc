@@ -4,404 +4,232 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <limits>
 
-#ifdef __SSE2__
-#include <emmintrin.h>
+// RapidJSON scans strings and whitespace 16 bytes at a time with SSE2 (every
+// x86-64 has it). No other file includes RapidJSON, so this setting is its only one.
+#if defined(__SSE2__) && !defined(RAPIDJSON_SSE2)
+#define RAPIDJSON_SSE2
 #endif
+#include <rapidjson/encodings.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 
 namespace nvprobe::fakedrv {
 namespace {
 
-// Bytes a string holds as they are: printable ASCII but '"' and '\\' (control
-// characters are refused, bytes from 0x80 start a UTF-8 sequence to check).
-constexpr bool IsPlain(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
+// RapidJSON parses, with these flags:
+// - kParseInsituFlag: over JsonDoc's NUL-terminated copy of the text, where the
+//   Reader leaves strings without escapes as they are and decodes the others in
+//   place, and hands out pointers into it, which tell where each value starts.
+// - kParseIterativeFlag: an explicit stack, not recursion, so a text nested a
+//   million deep cannot overflow ours; the Handler refuses beyond max_depth.
+// - kParseNumbersAsStringsFlag: RawNumber gets the number's text, and the Handler
+//   types and converts it with the calls nlohmann_json makes (strtoull, strtoll,
+//   strtod), so the values are the same by construction; RapidJSON's own
+//   Int/Uint/Int64/Uint64/Double split and its strtod (kParseFullPrecisionFlag or
+//   not, which this flag makes moot) would each need proving equal.
+// Not kParseValidateEncodingFlag: it turns off the SIMD string scan and made the
+// 64-GPU trace's lines parse 6x slower (1.9 ms, against 0.29 ms). The text is
+// checked whole with RapidJSON's UTF-8 validator instead (Utf8), which refuses
+// the same texts: nlohmann_json refuses a byte >= 0x80 outside a string as well
+// as invalid UTF-8 in one.
+constexpr unsigned kFlags =
+    rapidjson::kParseInsituFlag | rapidjson::kParseIterativeFlag | rapidjson::kParseNumbersAsStringsFlag;
 
-struct PlainTable {
-  bool plain[256] = {};
-  constexpr PlainTable() {
-    for (int c = 0; c < 256; ++c) plain[c] = IsPlain(static_cast<unsigned char>(c));
-  }
+// An output stream for rapidjson::UTF8<>::Validate, which copies what it checks.
+struct Discard {
+  void Put(char) {}
 };
-constexpr PlainTable kPlain;
 
-// Whether any of the 8 bytes in `x` is not plain: 8 at a time, since a trace's
-// strings are mostly long hex buffers. (x - 0x01..) & ~x & 0x80.. is nonzero
-// exactly when a byte of x is zero; 0x20 in place of 0x01, when one is below 0x20.
-bool AnyNotPlain(uint64_t x) {
-  constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
-  const uint64_t quote = x ^ (kOnes * '"'), backslash = x ^ (kOnes * '\\');
-  return ((x | ((x - kOnes * 0x20) & ~x) | ((quote - kOnes) & ~quote) |
-           ((backslash - kOnes) & ~backslash)) &
-          kHigh) != 0;
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-void AppendUtf8(uint32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xc0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xe0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  } else {
-    out += static_cast<char>(0xf0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
+// Whether s is UTF-8 as RFC 3629 has it (no overlong forms, no surrogates,
+// nothing above U+10FFFF): RapidJSON's validator, for each byte >= 0x80; ASCII,
+// most of a trace, 32 bytes at a time.
+bool Utf8(std::string_view s) {
+  rapidjson::MemoryStream in(s.data(), s.size());
+  Discard discard;
+  while (in.Tell() < s.size()) {
+    uint64_t words[4];
+    if (s.size() - in.Tell() >= 32 && (std::memcpy(words, in.src_, 32),
+                                       ((words[0] | words[1] | words[2] | words[3]) & 0x8080808080808080ull) == 0)) {
+      in.src_ += 32;
+    } else if (!rapidjson::UTF8<>::Validate(in, discard)) {
+      return false;  // (a sequence cut short reads MemoryStream's '\0' at the end)
+    }
   }
+  return true;
 }
 
 }  // namespace
 
-// Recursive descent over the grammar of RFC 8259 with nlohmann_json's lexer rules
-// (whitespace, UTF-8 ranges, surrogate pairs, number typing).
-class JsonDoc::Parser {
+// Builds JsonDoc's nodes from the Reader's SAX events. A callback returning false
+// stops the parse (kParseErrorTermination): Parse then refuses the text. A JsonDoc
+// keeps its Handler, whose Reader and buffers keep their capacity: a trace is a
+// thousand short lines, and mallocs per line cost as much as parsing them.
+class JsonDoc::Handler {
  public:
-  Parser(JsonDoc& doc, std::string_view text, int max_depth)
-      : doc_(doc), p_(text.data()), end_(text.data() + text.size()), max_depth_(max_depth) {}
+  explicit Handler(JsonDoc& doc) : doc_(doc) {}
 
-  bool ParseText() {
-    SkipSpace();
-    if (!ParseValue(0)) return false;
-    SkipSpace();
-    return p_ == end_;
+  bool Parse(std::string_view text, int max_depth) {
+    // nlohmann_json skips a UTF-8 byte order mark at the start; RapidJSON's
+    // Reader refuses it (and its EncodedInputStream<UTF8<>, MemoryStream> would
+    // skip EF, BB, BF each alone too, which nlohmann_json refuses).
+    if (text.substr(0, 3) == "\xef\xbb\xbf") text.remove_prefix(3);
+    if (!Utf8(text)) return false;
+    // The copy ends with a NUL and 15 more, which RapidJSON's aligned 16-byte
+    // loads may read.
+    doc_.copy_.assign(text.begin(), text.end());
+    doc_.copy_.resize(text.size() + 16, '\0');
+    rapidjson::InsituStringStream in(doc_.copy_.data());
+    text_ = text;
+    in_ = &in;
+    max_depth_ = max_depth;
+    open_.clear();
+    // The Reader stops at a NUL byte as at the end: it takes "1\0x", which
+    // nlohmann_json refuses (a NUL byte is nowhere valid JSON).
+    return !reader_.Parse<kFlags>(in, *this).IsError() && in.Tell() == text.size();
   }
+
+  // After a literal, the stream is just past it.
+  bool Null() {
+    Scalar(JsonType::kNull, Tell() - 4, 4);
+    return true;
+  }
+  bool Bool(bool b) {
+    const size_t size = b ? 4 : 5;
+    doc_.nodes_[Scalar(JsonType::kBoolean, Tell() - size, size)].boolean = b;
+    return true;
+  }
+  // kParseNumbersAsStringsFlag: every number comes to RawNumber.
+  bool Int(int) { return false; }
+  bool Uint(unsigned) { return false; }
+  bool Int64(int64_t) { return false; }
+  bool Uint64(uint64_t) { return false; }
+  bool Double(double) { return false; }
+
+  // `str` is the number's text in the copy (not NUL-terminated). Typed as
+  // nlohmann_json's lexer types it: with a fraction or an exponent a float; else
+  // with '-' an integer if strtoll takes it, without '-' unsigned if strtoull
+  // takes it; one too large for that is a float. A float that overflows (1e400)
+  // nlohmann_json's parser refuses.
+  bool RawNumber(const char* str, rapidjson::SizeType length, bool /*copy*/) {
+    JsonNode& node = doc_.nodes_[Scalar(JsonType::kFloat, Offset(str), length)];
+    number_.assign(str, length);
+    const bool is_float = number_.find_first_of(".eE") != std::string::npos;
+    errno = 0;
+    if (!is_float && number_[0] == '-') {
+      node.integer = std::strtoll(number_.c_str(), nullptr, 10);
+      node.type = JsonType::kInteger;
+    } else if (!is_float) {
+      node.unsigned_integer = std::strtoull(number_.c_str(), nullptr, 10);
+      node.type = JsonType::kUnsigned;
+    }
+    if (!is_float && errno == 0) return true;
+    node.type = JsonType::kFloat;
+    node.number = std::strtod(number_.c_str(), nullptr);
+    return std::isfinite(node.number);
+  }
+
+  // `str` is the string in the copy, decoded, just after its opening quote.
+  bool String(const char* str, rapidjson::SizeType length, bool /*copy*/) {
+    const size_t start = Offset(str) - 1;
+    JsonNode& node = doc_.nodes_[Scalar(JsonType::kString, start, length + 2)];
+    if (!Escaped(start, length)) {
+      node.string = text_.substr(start + 1, length);
+      return true;
+    }
+    // RapidJSON has checked the escapes: each '\\' starts one whose second byte
+    // is no quote to stop at.
+    size_t end = start + 1;
+    while (text_[end] != '"') end += text_[end] == '\\' ? 2 : 1;
+    node.raw = text_.substr(start, end + 1 - start);
+    node.string = std::string_view(str, length);
+    return Utf8(node.string);
+  }
+  bool Key(const char* str, rapidjson::SizeType length, bool /*copy*/) {
+    const size_t start = Offset(str) - 1;
+    if (!Escaped(start, length)) {
+      key_ = text_.substr(start + 1, length);
+      return true;
+    }
+    key_ = std::string_view(str, length);
+    return Utf8(key_);
+  }
+
+  // In iterative mode a container's events come before its bracket is taken.
+  bool StartObject() { return Start(JsonType::kObject); }
+  bool EndObject(rapidjson::SizeType /*members*/) { return End(); }
+  bool StartArray() { return Start(JsonType::kArray); }
+  bool EndArray(rapidjson::SizeType /*elements*/) { return End(); }
 
  private:
-  void SkipSpace() {
-    while (p_ != end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) ++p_;
-  }
+  // Positions in the copy are positions in the text.
+  size_t Tell() const { return in_->Tell(); }
+  size_t Offset(const char* p) const { return static_cast<size_t>(p - in_->head_); }
 
-  uint32_t NewNode(JsonType type) {
+  // A new node, the next child of the innermost open container (with the key
+  // just read, in an object), its text [start, start + size).
+  uint32_t Scalar(JsonType type, size_t start, size_t size) {
+    const auto i = static_cast<uint32_t>(doc_.nodes_.size());
     doc_.nodes_.emplace_back();
-    doc_.nodes_.back().type = type;
-    return static_cast<uint32_t>(doc_.nodes_.size() - 1);
+    JsonNode& node = doc_.nodes_.back();
+    node.type = type;
+    node.raw = text_.substr(start, size);
+    if (!open_.empty()) {
+      Open& parent = open_.back();
+      (parent.last == 0 ? doc_.nodes_[parent.index].first : doc_.nodes_[parent.last].next) = i;
+      parent.last = i;
+      if (doc_.nodes_[parent.index].type == JsonType::kObject) node.key = key_;
+    }
+    return i;
   }
 
-  // Parses the value at p_ into a new node; its index is nodes_.size() - 1 before
-  // its children are added, so the caller remembers it first.
-  bool ParseValue(int depth) {
-    if (p_ == end_) return false;
-    const char* start = p_;
-    const uint32_t index = NewNode(JsonType::kNull);
-    bool ok;
-    switch (*p_) {
-      case '{': ok = ParseObject(index, depth + 1); break;
-      case '[': ok = ParseArray(index, depth + 1); break;
-      case '"': {
-        std::string_view s;
-        ok = ParseString(s);
-        doc_.nodes_[index].type = JsonType::kString;
-        doc_.nodes_[index].string = s;
-        break;
-      }
-      case 't': ok = Literal("true", index, JsonType::kBoolean, true); break;
-      case 'f': ok = Literal("false", index, JsonType::kBoolean, false); break;
-      case 'n': ok = Literal("null", index, JsonType::kNull, false); break;
-      default: ok = ParseNumber(index); break;
-    }
-    if (!ok) return false;
-    doc_.nodes_[index].raw = std::string_view(start, static_cast<size_t>(p_ - start));
+  bool Start(JsonType type) {
+    if (static_cast<int>(open_.size()) >= max_depth_) return false;  // nlohmann's count: the root is 1
+    open_.push_back({Scalar(type, Tell(), 1), 0});
     return true;
   }
 
-  bool Literal(std::string_view word, uint32_t index, JsonType type, bool value) {
-    if (static_cast<size_t>(end_ - p_) < word.size() || std::string_view(p_, word.size()) != word) {
-      return false;
-    }
-    p_ += word.size();
-    doc_.nodes_[index].type = type;
-    doc_.nodes_[index].boolean = value;
+  bool End() {
+    JsonNode& node = doc_.nodes_[open_.back().index];
+    const size_t start = static_cast<size_t>(node.raw.data() - text_.data());
+    node.raw = text_.substr(start, Tell() + 1 - start);  // through the bracket
+    open_.pop_back();
     return true;
   }
 
-  bool ParseObject(uint32_t index, int depth) {
-    if (depth > max_depth_) return false;
-    doc_.nodes_[index].type = JsonType::kObject;
-    ++p_;  // '{'
-    SkipSpace();
-    if (p_ != end_ && *p_ == '}') {
-      ++p_;
-      return true;
-    }
-    uint32_t last = 0;
-    for (;;) {
-      if (p_ == end_ || *p_ != '"') return false;
-      std::string_view key;
-      if (!ParseString(key)) return false;
-      SkipSpace();
-      if (p_ == end_ || *p_ != ':') return false;
-      ++p_;
-      SkipSpace();
-      const uint32_t child = static_cast<uint32_t>(doc_.nodes_.size());
-      if (!ParseValue(depth)) return false;
-      doc_.nodes_[child].key = key;
-      Link(index, last, child);
-      last = child;
-      SkipSpace();
-      if (p_ == end_) return false;
-      if (*p_ == '}') {
-        ++p_;
-        return true;
-      }
-      if (*p_ != ',') return false;
-      ++p_;
-      SkipSpace();
-    }
+  // Whether the string whose quote is at `start`, decoded to `length` bytes, had
+  // escapes. Decoding only shrinks a string, so with escapes the byte `length`
+  // after the quote is inside it: no quote, or one escaped by the '\\' before.
+  // Without, that byte is the closing quote and the one before no '\\'.
+  // A string with escapes is a view of the copy and must be UTF-8: RapidJSON
+  // 1.1.0 encodes a lone low surrogate escape ("\udc00") as the bytes of U+DC00,
+  // which nlohmann_json refuses (and which are not UTF-8).
+  bool Escaped(size_t start, size_t length) const {
+    return text_[start + 1 + length] != '"' || text_[start + length] == '\\';
   }
 
-  bool ParseArray(uint32_t index, int depth) {
-    if (depth > max_depth_) return false;
-    doc_.nodes_[index].type = JsonType::kArray;
-    ++p_;  // '['
-    SkipSpace();
-    if (p_ != end_ && *p_ == ']') {
-      ++p_;
-      return true;
-    }
-    uint32_t last = 0;
-    for (;;) {
-      const uint32_t child = static_cast<uint32_t>(doc_.nodes_.size());
-      if (!ParseValue(depth)) return false;
-      Link(index, last, child);
-      last = child;
-      SkipSpace();
-      if (p_ == end_) return false;
-      if (*p_ == ']') {
-        ++p_;
-        return true;
-      }
-      if (*p_ != ',') return false;
-      ++p_;
-      SkipSpace();
-    }
-  }
-
-  void Link(uint32_t parent, uint32_t last, uint32_t child) {
-    if (last == 0) {
-      doc_.nodes_[parent].first = child;
-    } else {
-      doc_.nodes_[last].next = child;
-    }
-  }
-
-  // A string at p_ ('"'): a view of the text when it has no escape, else decoded.
-  bool ParseString(std::string_view& out) {
-    ++p_;  // '"'
-    const char* start = p_;
-    SkipPlain();
-    while (p_ != end_ && kPlain.plain[static_cast<unsigned char>(*p_)]) ++p_;
-    if (p_ != end_ && *p_ == '"') {
-      out = std::string_view(start, static_cast<size_t>(p_ - start));
-      ++p_;
-      return true;
-    }
-    std::string decoded(start, static_cast<size_t>(p_ - start));
-    for (;;) {
-      if (p_ == end_) return false;
-      const auto c = static_cast<unsigned char>(*p_);
-      if (c == '"') {
-        ++p_;
-        break;
-      }
-      if (c == '\\') {
-        if (!Escape(decoded)) return false;
-      } else if (c < 0x20) {
-        return false;
-      } else if (c < 0x80) {
-        decoded += static_cast<char>(c);
-        ++p_;
-      } else if (!Utf8Sequence(decoded)) {
-        return false;
-      }
-    }
-    doc_.decoded_.push_back(std::move(decoded));
-    out = doc_.decoded_.back();
-    return true;
-  }
-
-  // Moves p_ over plain bytes, many at a time (most of a trace is long hex
-  // strings), stopping at or before the first byte that is not plain.
-  void SkipPlain() {
-#ifdef __SSE2__
-    // A signed byte below 0x20 is a control character or (negative) >= 0x80.
-    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
-    const __m128i space = _mm_set1_epi8(0x20);
-    while (end_ - p_ >= 16) {
-      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_));
-      const __m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)),
-                                       _mm_cmplt_epi8(x, space));
-      const int mask = _mm_movemask_epi8(bad);
-      if (mask != 0) {
-        p_ += __builtin_ctz(static_cast<unsigned>(mask));
-        return;
-      }
-      p_ += 16;
-    }
-#endif
-    for (uint64_t x; end_ - p_ >= 8; p_ += 8) {
-      std::memcpy(&x, p_, 8);
-      if (AnyNotPlain(x)) break;
-    }
-  }
-
-  bool Escape(std::string& out) {
-    if (end_ - p_ < 2) return false;
-    const char e = p_[1];
-    p_ += 2;
-    switch (e) {
-      case '"': out += '"'; return true;
-      case '\\': out += '\\'; return true;
-      case '/': out += '/'; return true;
-      case 'b': out += '\b'; return true;
-      case 'f': out += '\f'; return true;
-      case 'n': out += '\n'; return true;
-      case 'r': out += '\r'; return true;
-      case 't': out += '\t'; return true;
-      case 'u': break;
-      default: return false;
-    }
-    uint32_t cp;
-    if (!Hex4(cp)) return false;
-    if (cp >= 0xdc00 && cp <= 0xdfff) return false;  // a low surrogate alone
-    if (cp >= 0xd800 && cp <= 0xdbff) {
-      uint32_t low;
-      if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u') return false;
-      p_ += 2;
-      if (!Hex4(low) || low < 0xdc00 || low > 0xdfff) return false;
-      cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
-    }
-    AppendUtf8(cp, out);
-    return true;
-  }
-
-  bool Hex4(uint32_t& cp) {
-    if (end_ - p_ < 4) return false;
-    cp = 0;
-    for (int i = 0; i < 4; ++i) {
-      const int d = HexValue(p_[i]);
-      if (d < 0) return false;
-      cp = cp << 4 | static_cast<uint32_t>(d);
-    }
-    p_ += 4;
-    return true;
-  }
-
-  // One UTF-8 sequence as RFC 3629 allows it (no overlong forms, no surrogates,
-  // nothing above U+10FFFF): nlohmann_json's ranges.
-  bool Utf8Sequence(std::string& out) {
-    const auto b0 = static_cast<unsigned char>(*p_);
-    int more;
-    unsigned char lo = 0x80, hi = 0xbf;  // the second byte's range
-    if (b0 >= 0xc2 && b0 <= 0xdf) {
-      more = 1;
-    } else if (b0 == 0xe0) {
-      more = 2, lo = 0xa0;
-    } else if ((b0 >= 0xe1 && b0 <= 0xec) || b0 == 0xee || b0 == 0xef) {
-      more = 2;
-    } else if (b0 == 0xed) {
-      more = 2, hi = 0x9f;
-    } else if (b0 == 0xf0) {
-      more = 3, lo = 0x90;
-    } else if (b0 >= 0xf1 && b0 <= 0xf3) {
-      more = 3;
-    } else if (b0 == 0xf4) {
-      more = 3, hi = 0x8f;
-    } else {
-      return false;
-    }
-    if (end_ - p_ <= more) return false;
-    for (int i = 1; i <= more; ++i) {
-      const auto b = static_cast<unsigned char>(p_[i]);
-      if (i == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xbf)) return false;
-    }
-    out.append(p_, static_cast<size_t>(more + 1));
-    p_ += more + 1;
-    return true;
-  }
-
-  static bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
-  // -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, typed as nlohmann_json types it:
-  // an integer that fits is unsigned (no '-') or signed, anything else a double,
-  // and a double that overflows is an error.
-  bool ParseNumber(uint32_t index) {
-    const char* start = p_;
-    const bool negative = *p_ == '-';
-    if (negative) ++p_;
-    if (p_ == end_ || !IsDigit(*p_)) return false;
-    if (*p_ == '0') {
-      ++p_;
-    } else {
-      while (p_ != end_ && IsDigit(*p_)) ++p_;
-    }
-    bool is_float = false;
-    if (p_ != end_ && *p_ == '.') {
-      is_float = true;
-      ++p_;
-      if (p_ == end_ || !IsDigit(*p_)) return false;
-      while (p_ != end_ && IsDigit(*p_)) ++p_;
-    }
-    if (p_ != end_ && (*p_ == 'e' || *p_ == 'E')) {
-      is_float = true;
-      ++p_;
-      if (p_ != end_ && (*p_ == '+' || *p_ == '-')) ++p_;
-      if (p_ == end_ || !IsDigit(*p_)) return false;
-      while (p_ != end_ && IsDigit(*p_)) ++p_;
-    }
-    JsonNode& node = doc_.nodes_[index];
-    const std::string token(start, static_cast<size_t>(p_ - start));
-    if (!is_float) {
-      char* endptr = nullptr;
-      errno = 0;
-      if (negative) {
-        const long long v = std::strtoll(token.c_str(), &endptr, 10);
-        if (errno == 0 && endptr == token.c_str() + token.size()) {
-          node.type = JsonType::kInteger;
-          node.integer = v;
-          return true;
-        }
-      } else {
-        const unsigned long long v = std::strtoull(token.c_str(), &endptr, 10);
-        if (errno == 0 && endptr == token.c_str() + token.size()) {
-          node.type = JsonType::kUnsigned;
-          node.unsigned_integer = v;
-          return true;
-        }
-      }
-    }
-    // A fraction, an exponent, or an integer too large: nlohmann_json's strtod.
-    char* endptr = nullptr;
-    const double d = std::strtod(token.c_str(), &endptr);
-    if (endptr != token.c_str() + token.size() || !std::isfinite(d)) return false;
-    node.type = JsonType::kFloat;
-    node.number = d;
-    return true;
-  }
+  struct Open {
+    uint32_t index;  // the container's node
+    uint32_t last;   // its last child so far; 0: none yet
+  };
 
   JsonDoc& doc_;
-  const char* p_;
-  const char* end_;
-  int max_depth_;
+  rapidjson::Reader reader_;
+  std::string_view text_;
+  rapidjson::InsituStringStream* in_ = nullptr;
+  int max_depth_ = 0;
+  std::vector<Open> open_;
+  std::string_view key_;  // the member name just read
+  std::string number_;    // a number's text, NUL-terminated for strtod & co.
 };
+
+JsonDoc::JsonDoc() : handler_(std::make_unique<Handler>(*this)) {}
+JsonDoc::~JsonDoc() = default;
 
 bool JsonDoc::Parse(std::string_view text, int max_depth) {
   nodes_.clear();
-  decoded_.clear();
-  Parser parser(*this, text, max_depth);
-  if (parser.ParseText()) return true;
+  if (handler_->Parse(text, max_depth)) return true;
   nodes_.clear();
-  decoded_.clear();
   return false;
 }
 

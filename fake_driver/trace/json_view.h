@@ -1,8 +1,10 @@
-// A JSON text parsed in place, for the trace loader's hot path. nlohmann_json's
-// lexer reads a character at a time through an iterator adapter and its DOM
-// allocates a node per value: on a 64-GPU trace (500 KB, mostly hex strings) that
-// was most of `fakedrv run`'s start-up. This parser keeps strings as views of the
-// text (decoding only those with escapes) and values in one flat array.
+// A JSON text parsed for the trace loader's hot path. nlohmann_json's lexer reads
+// a character at a time through an iterator adapter and its DOM allocates a node
+// per value: on a 64-GPU trace (500 KB, mostly hex strings) that was most of
+// `fakedrv run`'s start-up. JsonDoc has RapidJSON's SAX Reader do the parsing
+// (json_view.cc) and keeps the values in one flat array, strings as views of the
+// text (or, for those with escapes, of the doc's copy that RapidJSON decoded
+// them in).
 //
 // It accepts exactly what nlohmann_json accepts and reads the same values from it
 // (numbers typed as nlohmann types them, duplicate keys: the last one counts), or
@@ -12,7 +14,7 @@
 #define NVPROBE_FAKE_DRIVER_TRACE_JSON_VIEW_H_
 
 #include <cstdint>
-#include <deque>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -93,19 +95,25 @@ struct JsonNode {
 
 class JsonDoc {
  public:
+  JsonDoc();
+  ~JsonDoc();  // (Handler is defined in json_view.cc)
+
   // Parses `text`, which must outlive the views. False when nlohmann_json would
   // refuse it, when it nests deeper than `max_depth`, or (never in practice) when
-  // it is something this parser does not take: the caller asks nlohmann_json.
+  // it is something RapidJSON does not take (a number such as 0e400 that it finds
+  // too big): the caller asks nlohmann_json.
   bool Parse(std::string_view text, int max_depth);
   JsonView root() const { return JsonView(this, 0); }
 
  private:
   friend class JsonView;
-  class Parser;
+  class Handler;
 
+  std::unique_ptr<Handler> handler_;  // RapidJSON's, kept: it reuses its buffers
   std::vector<JsonNode> nodes_;
-  // Strings that had escapes, decoded; a deque keeps the views stable.
-  std::deque<std::string> decoded_;
+  // The text RapidJSON parses in place, decoding strings that have escapes: the
+  // views of those point here (a vector, whose data a move keeps).
+  std::vector<char> copy_;
 };
 
 }  // namespace nvprobe::fakedrv
