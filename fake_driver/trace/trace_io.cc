@@ -658,6 +658,13 @@ class TraceParser {
   // After the last Read: the end-of-input checks.
   void End() {
     if (!header_ && !refused_) p_.Add(line_ == 0 ? 1 : line_, "empty trace: no header line");
+    if (machine_text_.empty()) return;
+    // JsonDoc took it, or nlohmann_json wrote it: nlohmann_json takes it.
+    try {
+      result_.trace.machine = Json::parse(machine_text_);
+    } catch (const nlohmann::json::exception& e) {
+      p_.Add(1, "\"machine\": invalid JSON" + JsonErrorReason(e));
+    }
   }
   TraceLoad& result() { return result_; }
 
@@ -678,6 +685,7 @@ class TraceParser {
   int line_ = 0;
   bool header_ = false, events_started_ = false;
   bool pending_event_ = false;  // doc_ holds the first event, not yet added
+  std::string machine_text_;    // the header's "machine", as written
   bool done_ = false;           // nothing more to read
   bool refused_ = false;        // the input as a whole (too long, too large)
   // Each listed path's index in trace.files: events name their device by path,
@@ -786,7 +794,9 @@ void TraceParser::Read(bool stop_at_events) {
       if (j.contains("provenance") && !j.Find("provenance").is_string())
         p_.Add(line_, "\"provenance\" must be a string");
       trace.provenance = StringField(j, "provenance");
-      if (const JsonView machine = j.Find("machine")) trace.machine = machine.ToJson();
+      // Kept as text until End(): `run` starts its command without it (a 64-GPU
+      // description is 29 KB of JSON), and no check needs it.
+      if (const JsonView machine = j.Find("machine")) machine_text_ = machine.raw();
       continue;
     }
     if (j.contains("path")) {
