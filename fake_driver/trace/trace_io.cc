@@ -1,6 +1,7 @@
 #include "fake_driver/trace/trace_io.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <linux/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -899,10 +900,16 @@ bool StagedTraceLoad::files_ok() const { return impl_->files_ok; }
 const Trace& StagedTraceLoad::trace() const { return impl_->load().trace; }
 
 void StagedTraceLoad::ReadEventsInBackground(std::function<void(bool ok)> done) {
+  // The thread takes no signal: one sent to the process (SIGTERM to `fakedrv run`)
+  // must reach the thread that handles it, not end the process here.
+  sigset_t all, saved;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &saved);
   impl_->events = std::thread([this, done = std::move(done)] {
     impl_->ReadEvents();
     if (done) done(impl_->load().ok());
   });
+  pthread_sigmask(SIG_SETMASK, &saved, nullptr);
 }
 
 const TraceLoad& StagedTraceLoad::Finish() {

@@ -1,6 +1,8 @@
 // Trace format v1: loading, every validation error (as FILE:LINE: message), the
 // canonical writer, and replay matching with handle remapping over an in-process
 // TargetMemory.
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -75,6 +77,68 @@ TEST(TraceLoadTest, TestTraceIsValid) {
   EXPECT_EQ(ctl.args.nested[0].field, "params");
   ASSERT_EQ(ctl.args.nested[0].nested.size(), 1u);
   EXPECT_EQ(ctl.args.nested[0].nested[0].layout->name, "NV2080_CTRL_GPU_INFO");
+}
+
+// StagedTraceLoad (what `fakedrv run` uses): the header and files first, the
+// events on another thread, and in the end exactly what LoadTrace gives.
+std::string WriteLines(const std::string& name, const std::vector<std::string>& lines) {
+  std::string path = std::string(std::getenv("TEST_TMPDIR")) + "/" + name;
+  std::ofstream out(path);
+  for (const std::string& l : lines) out << l << "\n";
+  return path;
+}
+
+TEST(StagedTraceLoadTest, FilesFirstThenTheSameAsLoadTrace) {
+  const TraceLoad whole = LoadTrace(kTrace, abi::Registry::Default());
+  ASSERT_TRUE(whole.ok());
+  StagedTraceLoad staged(kTrace, abi::Registry::Default());
+  EXPECT_TRUE(staged.files_ok());
+  EXPECT_EQ(staged.trace().files.size(), whole.trace.files.size());
+  EXPECT_TRUE(staged.trace().events.empty());  // not read yet
+  bool called = false, called_ok = false;
+  sigset_t mask_there;
+  sigemptyset(&mask_there);
+  staged.ReadEventsInBackground([&](bool ok) {
+    called = true;
+    called_ok = ok;
+    pthread_sigmask(SIG_SETMASK, nullptr, &mask_there);
+  });
+  const TraceLoad& load = staged.Finish();
+  EXPECT_TRUE(called);
+  EXPECT_TRUE(called_ok);
+  // A signal sent to the process must not land on the events' thread.
+  EXPECT_EQ(sigismember(&mask_there, SIGTERM), 1);
+  EXPECT_EQ(sigismember(&mask_there, SIGINT), 1);
+  std::ostringstream a, b;
+  WriteTrace(load.trace, a);
+  WriteTrace(whole.trace, b);
+  EXPECT_EQ(a.str(), b.str());
+}
+
+TEST(StagedTraceLoadTest, ErrorsAreLoadTracesInEitherPart) {
+  std::vector<std::string> lines = Lines();
+  // An event that is not one: found by the events' part.
+  lines.push_back(R"({"ioctl":"/dev/nvidiactl","request":"zz"})");
+  const std::string bad_event = WriteLines("bad-event.jsonl", lines);
+  StagedTraceLoad events(bad_event, abi::Registry::Default());
+  EXPECT_TRUE(events.files_ok());
+  events.ReadEventsInBackground([](bool) {});
+  EXPECT_EQ(events.Finish().errors, LoadTrace(bad_event, abi::Registry::Default()).errors);
+  EXPECT_FALSE(events.Finish().ok());
+  // A file entry that is not one: found before the events; Finish() reads on
+  // (no thread) and lists the events' problems too, as LoadTrace does.
+  lines.insert(lines.begin() + 1, R"({"path":"relative","type":"file"})");
+  const std::string bad_both = WriteLines("bad-both.jsonl", lines);
+  StagedTraceLoad both(bad_both, abi::Registry::Default());
+  EXPECT_FALSE(both.files_ok());
+  const TraceLoad& load = both.Finish();
+  EXPECT_EQ(load.errors, LoadTrace(bad_both, abi::Registry::Default()).errors);
+  ASSERT_EQ(load.errors.size(), 2u);
+  EXPECT_THAT(load.errors[0], HasSubstr(":2: path \"relative\""));
+  // Refused before reading: the same message as LoadTrace's.
+  StagedTraceLoad missing("/nonexistent/t.jsonl", abi::Registry::Default());
+  EXPECT_FALSE(missing.files_ok());
+  EXPECT_EQ(missing.Finish().errors, LoadTrace("/nonexistent/t.jsonl", abi::Registry::Default()).errors);
 }
 
 TEST(TraceLoadTest, WriterIsCanonicalAndRoundTrips) {
