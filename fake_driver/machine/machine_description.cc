@@ -10,6 +10,7 @@
 #include <cstring>
 #include <map>
 #include <set>
+#include <utility>
 
 #include "fake_driver/trace/json_depth.h"
 
@@ -293,7 +294,11 @@ int ErrnoFromName(const std::string& name) {
   return 0;
 }
 
-StatusOr<Machine> ParseMachine(const Json& j, MachineUse use) {
+namespace {
+
+// ParseMachine without keeping the JSON (Machine::json), which its callers copy
+// or move in.
+StatusOr<Machine> ParseMachineFields(const Json& j, MachineUse use) {
   if (!j.is_object()) return InvalidArgumentError("machine: not a JSON object");
   static const std::set<std::string> kKeys = {"name",  "description", "source",     "platform",
                                               "gpus",  "faults",      "notes",      "passthrough"};
@@ -302,7 +307,6 @@ StatusOr<Machine> ParseMachine(const Json& j, MachineUse use) {
     if (!kKeys.count(key)) return InvalidArgumentError(key + ": unknown key");
   }
   Machine m;
-  m.json = j;
   ASSIGN_OR_RETURN_(name, StringField(j, "name", ""));
   m.name = name;
   ASSIGN_OR_RETURN_(source, StringField(j, "source", ""));
@@ -359,6 +363,14 @@ StatusOr<Machine> ParseMachine(const Json& j, MachineUse use) {
   return m;
 }
 
+}  // namespace
+
+StatusOr<Machine> ParseMachine(const Json& j, MachineUse use) {
+  StatusOr<Machine> m = ParseMachineFields(j, use);
+  if (m.ok()) m->json = j;
+  return m;
+}
+
 namespace {
 
 // "LINE:COLUMN" (1-based; the column in bytes) of byte `offset` of `text`.
@@ -401,8 +413,9 @@ StatusOr<Machine> ParseMachineText(std::string_view text, const std::string& nam
   } catch (const Json::exception& e) {
     return InvalidArgumentError(name + ": not valid JSON: " + e.what());
   }
-  StatusOr<Machine> m = ParseMachine(j, use);
+  StatusOr<Machine> m = ParseMachineFields(j, use);
   if (!m.ok()) return InvalidArgumentError(name + ": " + m.status().message());
+  m->json = std::move(j);  // a 64-GPU description's DOM: moved, not copied
   return m;
 }
 
