@@ -209,6 +209,32 @@ TEST(FakedrvRunTest, SupervisorDeathGivesEnosysWithoutHanging) {
   kill(-s.pid, SIGKILL);  // in case it did hang
 }
 
+// Asked to stop once the command has exited, while a process it left is still
+// under the filter: the loop, blocked in RECV with nothing to receive, is
+// interrupted (LoopWatcher's SIGURG) and fakedrv ends at once with the command's
+// status, instead of waiting for the leftover process.
+TEST(FakedrvRunTest, StopAfterTheCommandEndsTheRunWhileItsChildLivesOn) {
+  const std::string pidfile = TmpDir() + "/leftover.pid";
+  unlink(pidfile.c_str());
+  Spawned s = Spawn({kFakedrv, "run", "--trace", kTrace, "--", "/bin/sh", "-c",
+                     "/bin/sleep 60 & echo $! > " + pidfile + "; exit 3"});
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kTimeoutS);
+  while (Slurp(pidfile).find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const pid_t leftover = std::atoi(Slurp(pidfile).c_str());
+  ASSERT_GT(leftover, 0) << Slurp(s.err_path);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the shell has exited
+  const auto asked = std::chrono::steady_clock::now();
+  kill(s.pid, SIGTERM);
+  Result r = nvprobe::testing::Wait(s, 20);
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count();
+  kill(leftover, SIGKILL);
+  EXPECT_EQ(r.status, 3) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("Terminated: stopping; processes the command left get ENOSYS"));
+  EXPECT_LT(took, 10) << "the run waited for the leftover process";
+}
+
 // Asked to stop (SIGTERM from `timeout` or kill, SIGINT by kill), the supervisor
 // passes the signal on, waits for the command and removes the fake machine's files;
 // before, it died alone and left both behind.
