@@ -307,26 +307,26 @@ class BufferParser {
   // `in_hex`, `out_hex`, `struct_name`, `nested`: the buffer object's members of
   // those names (struct_name: "struct"), empty when absent.
   bool Parse(JsonView in_hex, JsonView out_hex, JsonView struct_name, JsonView nested,
-             std::string_view where, ArgBuffer& buf) {
-    if (!in_hex.is_string()) return Fail(std::string(where) + ": \"in\" (hex string) missing");
-    if (!out_hex.is_string()) return Fail(std::string(where) + ": \"out\" (hex string) missing");
+             const std::string& where, ArgBuffer& buf) {
+    if (!in_hex.is_string()) return Fail(where + ": \"in\" (hex string) missing");
+    if (!out_hex.is_string()) return Fail(where + ": \"out\" (hex string) missing");
     StatusOr<std::vector<uint8_t>> in = HexDecode(in_hex.string());
-    if (!in.ok()) return Fail(std::string(where) + ": \"in\": " + in.status().message());
+    if (!in.ok()) return Fail(where + ": \"in\": " + in.status().message());
     StatusOr<std::vector<uint8_t>> out = HexDecode(out_hex.string());
-    if (!out.ok()) return Fail(std::string(where) + ": \"out\": " + out.status().message());
+    if (!out.ok()) return Fail(where + ": \"out\": " + out.status().message());
     buf.in = std::move(*in);
     buf.out = std::move(*out);
     if (buf.in.size() != buf.out.size()) {
-      return Fail(std::string(where) + ": \"in\" has " + std::to_string(buf.in.size()) + " bytes but \"out\" has " +
+      return Fail(where + ": \"in\" has " + std::to_string(buf.in.size()) + " bytes but \"out\" has " +
                   std::to_string(buf.out.size()));
     }
     if (struct_name && buf.layout != nullptr && !EqualsString(struct_name, buf.layout->name)) {
-      return Fail(std::string(where) + ": \"struct\" says " + struct_name.Dump() + " but driver " +
+      return Fail(where + ": \"struct\" says " + struct_name.Dump() + " but driver " +
                   abi_.release().ToString() + " has " + buf.layout->name + " here");
     }
     if (buf.layout != nullptr &&
         (buf.in.empty() || buf.in.size() % buf.layout->size != 0)) {
-      return Fail(std::string(where) + ": " + std::to_string(buf.in.size()) + " bytes, but " + buf.layout->name +
+      return Fail(where + ": " + std::to_string(buf.in.size()) + " bytes, but " + buf.layout->name +
                   " is " + std::to_string(buf.layout->size) + " bytes in driver " +
                   abi_.release().ToString());
     }
@@ -339,25 +339,26 @@ class BufferParser {
     return false;
   }
 
-  bool ParseNested(JsonView nested, std::string_view where, ArgBuffer& buf) {
+  bool ParseNested(JsonView nested, const std::string& where, ArgBuffer& buf) {
     std::vector<PointerTarget> targets;
     if (buf.layout != nullptr) {
       StatusOr<std::vector<PointerTarget>> t = PointerTargets(abi_, *buf.layout, buf.in);
-      if (!t.ok()) return Fail(std::string(where) + ": " + t.status().message());
+      if (!t.ok()) return Fail(where + ": " + t.status().message());
       targets = std::move(*t);
     }
-    if (nested && !nested.is_array()) return Fail(std::string(where) + ": \"nested\" must be an array");
+    if (nested && !nested.is_array()) return Fail(where + ": \"nested\" must be an array");
     std::set<std::string> seen;
+    enum { kField, kStruct, kIn, kOut, kNested };
     static constexpr std::array<std::string_view, 5> kKeys = {"field", "struct", "in", "out", "nested"};
     for (JsonView n = nested.first(); n; n = n.next()) {
       const Fields<5> f(n, kKeys);
-      if (!n.is_object() || !f.value[0].is_string()) {
-        return Fail(std::string(where) + ": each nested buffer needs a \"field\"");
+      if (!n.is_object() || !f.value[kField].is_string()) {
+        return Fail(where + ": each nested buffer needs a \"field\"");
       }
-      std::string field(f.value[0].string());
+      std::string field(f.value[kField].string());
       if (f.has_unknown &&
           !OnlyKnownKeys(n, kKeys,
-                         [&] { return std::string(where) + "." + field; }, problems_, line_)) {
+                         [&] { return where + "." + field; }, problems_, line_)) {
         return false;
       }
       const PointerTarget* target = nullptr;
@@ -365,19 +366,20 @@ class BufferParser {
         if (t.field->name == field) target = &t;
       }
       if (target == nullptr) {
-        return Fail(std::string(where) + ": nested buffer \"" + field + "\" is not a non-null pointer field of " +
+        return Fail(where + ": nested buffer \"" + field + "\" is not a non-null pointer field of " +
                     (buf.layout ? buf.layout->name : std::string("raw bytes")) +
                     " (per the ABI and the recorded input)");
       }
-      if (!seen.insert(field).second) return Fail(std::string(where) + ": nested buffer \"" + field + "\" twice");
+      if (!seen.insert(field).second) return Fail(where + ": nested buffer \"" + field + "\" twice");
       ArgBuffer child;
       child.field = field;
       child.layout = target->layout;
-      if (!Parse(f.value[2], f.value[3], f.value[1], f.value[4], std::string(where) + "." + field, child)) {
+      if (!Parse(f.value[kIn], f.value[kOut], f.value[kStruct], f.value[kNested],
+                 where + "." + field, child)) {
         return false;
       }
       if (child.in.size() != target->length) {
-        return Fail(std::string(where) + "." + field + ": " + std::to_string(child.in.size()) +
+        return Fail(where + "." + field + ": " + std::to_string(child.in.size()) +
                     " bytes, but the ABI gives " + std::to_string(target->length) +
                     " from the recorded input");
       }
@@ -385,7 +387,7 @@ class BufferParser {
     }
     for (const PointerTarget& t : targets) {
       if (!seen.count(t.field->name)) {
-        return Fail(std::string(where) + ": nested buffer \"" + t.field->name + "\" (" + std::to_string(t.length) +
+        return Fail(where + ": nested buffer \"" + t.field->name + "\" (" + std::to_string(t.length) +
                     " bytes, per the ABI) missing");
       }
     }
@@ -792,9 +794,9 @@ void TraceParser::Read(bool stop_at_events) {
       if (trace.origin != "synthesized" && trace.origin != "recorded") {
         p_.Add(line_, "\"origin\" must be \"synthesized\" or \"recorded\"");
       }
-      if (j.contains("provenance") && !j.Find("provenance").is_string())
-        p_.Add(line_, "\"provenance\" must be a string");
-      trace.provenance = StringField(j, "provenance");
+      const JsonView provenance = j.Find("provenance");
+      if (provenance && !provenance.is_string()) p_.Add(line_, "\"provenance\" must be a string");
+      trace.provenance = provenance.string();
       // Kept as text until End(): `run` starts its command without it (a 64-GPU
       // description is 29 KB of JSON), and no check needs it.
       if (const JsonView machine = j.Find("machine")) machine_text_ = machine.raw();
@@ -873,12 +875,12 @@ StagedTraceLoad::StagedTraceLoad(const std::string& path, const abi::Registry& r
     return;
   }
   struct stat st;
-  if (fstat(m.fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+  const bool stated = fstat(m.fd, &st) == 0;
+  if (stated && S_ISDIR(st.st_mode)) {
     m.refused.errors.push_back(path + ": is a directory");
     return;
   }
-  if (fstat(m.fd, &st) == 0 && S_ISREG(st.st_mode) &&
-      static_cast<uint64_t>(st.st_size) > limits.max_file_bytes) {
+  if (stated && S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) > limits.max_file_bytes) {
     m.refused.errors.push_back(path + ": larger than " + std::to_string(limits.max_file_bytes) +
                                " bytes (" + std::to_string(st.st_size) + " bytes)");
     return;
