@@ -249,35 +249,26 @@ bool JsonView::is_object() const { return node_ && node_->type == JsonType::kObj
 
 bool JsonView::boolean() const { return is_boolean() && node_->boolean; }
 
-int64_t JsonView::integer() const {
-  if (!node_) return 0;
-  switch (node_->type) {
-    case JsonType::kInteger: return node_->integer;
-    case JsonType::kUnsigned: return static_cast<int64_t>(node_->unsigned_integer);
-    case JsonType::kFloat: return static_cast<int64_t>(node_->number);
+namespace {
+
+// A number node's value as T, converted as nlohmann_json's get<T>() converts it;
+// 0 for any other node.
+template <typename T>
+T NumberAs(const JsonNode* node) {
+  if (!node) return 0;
+  switch (node->type) {
+    case JsonType::kInteger: return static_cast<T>(node->integer);
+    case JsonType::kUnsigned: return static_cast<T>(node->unsigned_integer);
+    case JsonType::kFloat: return static_cast<T>(node->number);
     default: return 0;
   }
 }
 
-uint64_t JsonView::unsigned_integer() const {
-  if (!node_) return 0;
-  switch (node_->type) {
-    case JsonType::kInteger: return static_cast<uint64_t>(node_->integer);
-    case JsonType::kUnsigned: return node_->unsigned_integer;
-    case JsonType::kFloat: return static_cast<uint64_t>(node_->number);
-    default: return 0;
-  }
-}
+}  // namespace
 
-double JsonView::number() const {
-  if (!node_) return 0;
-  switch (node_->type) {
-    case JsonType::kInteger: return static_cast<double>(node_->integer);
-    case JsonType::kUnsigned: return static_cast<double>(node_->unsigned_integer);
-    case JsonType::kFloat: return node_->number;
-    default: return 0;
-  }
-}
+int64_t JsonView::integer() const { return NumberAs<int64_t>(node_); }
+uint64_t JsonView::unsigned_integer() const { return NumberAs<uint64_t>(node_); }
+double JsonView::number() const { return NumberAs<double>(node_); }
 
 std::string_view JsonView::string() const { return is_string() ? node_->string : std::string_view(); }
 
