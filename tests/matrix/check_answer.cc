@@ -120,7 +120,8 @@ std::string CsvLine(const Json& want, const Json& g) {
          ", " + s(g["compute_capability"]) + ", " + s(g["memory_mib"]) + "\n";
 }
 
-// The one query nvprobe makes of nvidia-smi (probe/smi_source.cc).
+// The one query nvprobe makes of nvidia-smi (probe/smi_source.cc), which nvprobe
+// answers itself too (csv mode).
 constexpr char kSmiQuery[] = "--query-gpu=driver_version,name,pci.bus_id,uuid,compute_cap,memory.total";
 constexpr char kSmiFormat[] = "--format=csv,noheader,nounits";
 
@@ -202,9 +203,8 @@ int main(int argc, char** argv) {
   const std::string log = Tmp("fakedrv.log");
   std::string args = mode == "full"      ? "--json --full"
                      : mode == "details" ? "--json --details"
-                     : mode == "csv" ? "--query-gpu=driver_version,name,pci.bus_id,uuid,compute_cap,"
-                                       "memory.total --format=csv,noheader,nounits"
-                                     : "--json";
+                     : mode == "csv"     ? std::string(kSmiQuery) + " " + kSmiFormat
+                                         : "--json";
   // nvprobe looks for nvidia-smi on $PATH: give it an empty one, so the host's
   // never answers; in smi mode one holding only the fake nvidia-smi.
   const std::string empty_path = Tmp(mode == "smi" ? "smi-path" : "empty-path");

@@ -23,12 +23,16 @@ grep -q 'fakedrv: served' "$out/cell.txt" && fail "served lines belong in the ex
 tests/matrix/check_answer fake_driver/fakedrv probe/nvprobe $trace \
   traces/580.95.05/hgx-h100-8x.expected.json full >"$out/cell.txt" 2>&1 || fail "the true answer failed"
 
-# Each further check fails on a planted wrong answer (python3 edits the JSON).
-plant() {  # plant NAME TRACE_BASE MODE PYTHON: the edited answer must fail
+# Each further check runs on an edited expected answer (python3 edits the JSON:
+# j is the whole answer, m its mode MODE).
+answer() {  # answer NAME TRACE_BASE MODE PYTHON: check_answer's status on the edit
   python3 -c "import json,sys; j=json.load(open(sys.argv[1])); m=j['modes']['$3']; $4; json.dump(j,open(sys.argv[2],'w'))" \
-    "traces/$2.expected.json" "$out/$1.expected.json" || fail "$1: could not plant"
+    "traces/$2.expected.json" "$out/$1.expected.json" || fail "$1: could not edit"
   tests/matrix/check_answer fake_driver/fakedrv probe/nvprobe "traces/$2.trace.jsonl" "$out/$1.expected.json" $3 \
     >"$out/cell.txt" 2>&1
+}
+plant() {  # plant NAME TRACE_BASE MODE PYTHON: the edited (wrong) answer must fail
+  answer "$@"
   rc=$?
   [ $rc -eq 1 ] || fail "$1: check_answer exited $rc, not 1"
 }
@@ -45,10 +49,8 @@ plant extra_gpu_key 580.95.05/hgx-h100-8x fast "[g.pop('chip') for g in m['gpus'
 grep -q 'gpus\[0\].chip: printed, but the expected answer lacks it' "$out/cell.txt" || fail "no extra-key difference"
 plant extra_driver_key 580.95.05/hgx-h100-8x fast "m['driver'].pop('abi_release')"
 grep -q 'driver.abi_release: printed, but the expected answer lacks it' "$out/cell.txt" || fail "no extra driver key difference"
-python3 -c "import json,sys; j=json.load(open(sys.argv[1])); m=j['modes']['fast']; [g.pop('chip') for g in m['gpus']]; m['free_keys']=['chip']; json.dump(j,open(sys.argv[2],'w'))" \
-  traces/580.95.05/hgx-h100-8x.expected.json "$out/free.expected.json"
-tests/matrix/check_answer fake_driver/fakedrv probe/nvprobe $trace "$out/free.expected.json" fast \
-  >"$out/cell.txt" 2>&1 || fail "a key listed in free_keys failed"
+answer free 580.95.05/hgx-h100-8x fast "[g.pop('chip') for g in m['gpus']]; m['free_keys']=['chip']" ||
+  fail "a key listed in free_keys failed"
 # Warnings match one to one: two expected warnings cannot both take the same one.
 plant warnings_one_to_one $l4 full "m['warnings']=['/proc/driver/nvidia/version says', '/proc/driver/nvidia/version says']"
 grep -q 'warnings: no warning of its own contains "/proc/driver/nvidia/version says"' "$out/cell.txt" || fail "no one-to-one difference"
@@ -56,10 +58,8 @@ grep -q 'warnings: unexpected "/sys/module/nvidia/version says' "$out/cell.txt" 
 plant warnings_left_over $l4 full "m['warnings']=m['warnings'][:1]"
 grep -q 'warnings: unexpected "/proc/driver/nvidia/version says' "$out/cell.txt" || fail "no left-over difference"
 # Overlapping substrings that can each take a warning of their own still pass.
-python3 -c "import json,sys; j=json.load(open(sys.argv[1])); m=j['modes']['full']; m['warnings']=['version says', '/sys/module/nvidia/version says']; json.dump(j,open(sys.argv[2],'w'))" \
-  traces/$l4.expected.json "$out/overlap.expected.json"
-tests/matrix/check_answer fake_driver/fakedrv probe/nvprobe traces/$l4.trace.jsonl "$out/overlap.expected.json" full \
-  >"$out/cell.txt" 2>&1 || fail "a one-to-one assignment was missed"
+answer overlap $l4 full "m['warnings']=['version says', '/sys/module/nvidia/version says']" ||
+  fail "a one-to-one assignment was missed"
 
 # smi mode (issue 15): a fake nvidia-smi in PATH, written from the trace header, is
 # the only source on the WSL2 machine; it answers nvprobe's query and nothing else.
@@ -78,8 +78,5 @@ grep -q 'gpus\[0\].name: expected "NVIDIA GeForce RTX 4080", got "NVIDIA GeForce
 plant smi_source $wsl smi "m['driver']['source']='files'"
 grep -q 'driver.source: expected "files", got "nvidia-smi"' "$out/cell.txt" || fail "no smi driver source difference"
 # Without the fake (fast mode's empty PATH) the smi answer is not what nvprobe gives.
-python3 -c "import json,sys; j=json.load(open(sys.argv[1])); j['modes']['fast']=j['modes']['smi']; json.dump(j,open(sys.argv[2],'w'))" \
-  traces/$wsl.expected.json "$out/nosmi.expected.json"
-tests/matrix/check_answer fake_driver/fakedrv probe/nvprobe traces/$wsl.trace.jsonl "$out/nosmi.expected.json" fast \
-  >"$out/cell.txt" 2>&1 && fail "the smi answer passed without a nvidia-smi"
+answer nosmi $wsl fast "j['modes']['fast']=j['modes']['smi']" && fail "the smi answer passed without a nvidia-smi"
 echo PASS
