@@ -13,7 +13,8 @@ void IgnoreSigpipe();
 
 // execvp(argv[0], argv); if that fails, says why on stderr and exits 127, as a shell
 // does. Before the exec, SIGPIPE gets back the disposition it had before
-// IgnoreSigpipe(). Only async-signal-safe calls: safe between fork() and exec.
+// IgnoreSigpipe(). Only async-signal-safe calls, and no write to memory but the
+// stack: safe between fork() or vfork() and exec.
 [[noreturn]] void ExecOrExit127(char* const argv[]);
 
 }  // namespace nvprobe::fakedrv

@@ -191,6 +191,8 @@ void FakeMachine::IndexPaths() {
   // (views of the trace's paths, which outlive this). One pass, whatever the
   // count: a 64-GPU trace has 500 paths, 64 in a directory.
   std::unordered_set<std::string_view> indexed;
+  node_index_.reserve(trace_.files.size());
+  for (size_t i = 0; i < trace_.files.size(); ++i) node_index_.emplace(trace_.files[i].path, i);
   for (const FileNode& n : trace_.files) {
     if (n.type == NodeType::kAbsent) continue;
     // Every directory on the way, the fake ones and the plain containers above them
@@ -203,16 +205,51 @@ void FakeMachine::IndexPaths() {
       auto it = children_.find(parent);
       if (it == children_.end()) it = children_.emplace(std::string(parent), std::vector<std::string>()).first;
       it->second.emplace_back(child);
-      if (Depth(parent) >= kMinImpliedDepth) implied_dirs_.emplace(parent);
+      if (Depth(parent) >= kMinImpliedDepth && !implied_dirs_.count(parent)) implied_dirs_.emplace(parent);
       child = parent;
     }
   }
 }
 
+const FileNode* FakeMachine::Node(std::string_view path) const {
+  auto it = node_index_.find(path);
+  return it == node_index_.end() ? nullptr : &trace_.files[it->second];
+}
+
+// Calls `visit` with each directory strictly above the absolute `path`, nearest
+// first, "/" last.
+template <typename Visit>
+void ForEachDirAbove(std::string_view path, Visit visit) {
+  for (size_t slash = path.rfind('/'); slash != std::string_view::npos && !path.empty();) {
+    if (slash == 0) {
+      if (path != "/") visit(std::string_view("/"));
+      return;
+    }
+    path = path.substr(0, slash);
+    visit(path);
+    slash = path.rfind('/');
+  }
+}
+
+const FileNode* FakeMachine::FirstNodeAbove(std::string_view path) const {
+  size_t first = trace_.files.size();
+  ForEachDirAbove(path, [&](std::string_view dir) {
+    auto it = node_index_.find(dir);
+    if (it != node_index_.end() && it->second < first) first = it->second;
+  });
+  return first < trace_.files.size() ? &trace_.files[first] : nullptr;
+}
+
+bool FakeMachine::BelowImpliedDir(std::string_view path) const {
+  bool below = false;
+  ForEachDirAbove(path, [&](std::string_view dir) { below = below || implied_dirs_.count(dir) != 0; });
+  return below;
+}
+
 int FakeMachine::CreateEntry(const std::string& path) {
   const int parent = OpenPathChecked(Parent(path));
   if (parent < 0) return parent;
-  const FileNode* n = trace_.FindFile(path);
+  const FileNode* n = Node(path);
   const std::string name(BaseName(path));
   int fd = -1;
   int err = 0;
@@ -267,25 +304,23 @@ FakeMachine::~FakeMachine() {
 }
 
 std::optional<FakePath> FakeMachine::Find(std::string_view path) {
-  if (const FileNode* n = trace_.FindFile(path)) {
+  if (const FileNode* n = Node(path)) {
     if (n->type == NodeType::kAbsent) return FakePath{ENOENT, "", n};
     if (Ensure(path, false) != 0) return FakePath{EIO, "", n};
     return FakePath{n->open_errno, root_ + std::string(path), n};
   }
-  if (implied_dirs_.count(std::string(path))) {
+  if (implied_dirs_.count(path)) {
     if (Ensure(path, false) != 0) return FakePath{EIO, "", nullptr};
     return FakePath{0, root_ + std::string(path), nullptr};
   }
-  for (const FileNode& n : trace_.files) {
-    if (StartsWithDir(path, n.path) && (n.type == NodeType::kAbsent || n.type == NodeType::kDir)) {
-      if (n.type == NodeType::kDir && n.path == "/dev" && !IsGpuDevPath(path)) return std::nullopt;
+  if (const FileNode* n = FirstNodeAbove(path)) {
+    if (n->type == NodeType::kAbsent || n->type == NodeType::kDir) {
+      if (n->type == NodeType::kDir && n->path == "/dev" && !IsGpuDevPath(path)) return std::nullopt;
       return FakePath{ENOENT, "", nullptr};
     }
-    if (StartsWithDir(path, n.path) && n.type != NodeType::kAbsent) return FakePath{ENOTDIR, "", nullptr};
+    return FakePath{ENOTDIR, "", nullptr};
   }
-  for (const std::string& d : implied_dirs_) {
-    if (StartsWithDir(path, d)) return FakePath{ENOENT, "", nullptr};
-  }
+  if (BelowImpliedDir(path)) return FakePath{ENOENT, "", nullptr};
   if (path.substr(0, kNvidiaDevPrefix.size()) == kNvidiaDevPrefix) return FakePath{ENOENT, "", nullptr};
   return std::nullopt;
 }
@@ -316,7 +351,7 @@ int FakeMachine::OpenPathChecked(std::string_view path) const {
   int fd = static_cast<int>(syscall(SYS_openat2, root_fd_, rel.c_str(), &how, sizeof how));
   if (fd < 0) return -EIO;  // gone, or a symlink planted on the way
   struct stat st;
-  const FileNode* node = trace_.FindFile(path);
+  const FileNode* node = Node(path);
   bool want_dir = node == nullptr || node->type == NodeType::kDir;
   if (fstat(fd, &st) != 0 || st.st_dev != it->second.first || st.st_ino != it->second.second ||
       (want_dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))) {
@@ -327,7 +362,7 @@ int FakeMachine::OpenPathChecked(std::string_view path) const {
 }
 
 int FakeMachine::OpenMaterialized(std::string_view path) {
-  const FileNode* node = trace_.FindFile(path);
+  const FileNode* node = Node(path);
   // A directory is listed whole: its entries are made before anyone can read it.
   const int e = Ensure(path, node == nullptr || node->type == NodeType::kDir);
   if (e != 0) return e == -ENOENT ? e : -EIO;

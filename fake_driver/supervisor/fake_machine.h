@@ -26,6 +26,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -110,11 +111,22 @@ class FakeMachine {
   // describes, or -errno.
   int OpenPathChecked(std::string_view path) const;
 
+  // The trace's entry for `path`, if it lists one (the first, as Trace::FindFile).
+  const FileNode* Node(std::string_view path) const;
+  // Of the trace's entries above `path` (a strict prefix directory), the one it
+  // lists first, or null. A walk up the path instead of a scan of every entry: a
+  // lookup the fake machine does not answer (the command's libraries) costs the
+  // same at 1 GPU as at 64.
+  const FileNode* FirstNodeAbove(std::string_view path) const;
+  bool BelowImpliedDir(std::string_view path) const;
+
   const Trace& trace_;
+  // Each listed path's index in trace_.files (views of the trace's paths).
+  std::unordered_map<std::string_view, size_t> node_index_;
   std::string root_;
   int root_fd_ = -1;  // O_PATH of root_, for lookups beneath it
   int lock_fd_ = -1;  // root_ opened and flock()ed: this supervisor is alive
-  std::set<std::string> implied_dirs_;
+  std::set<std::string, std::less<>> implied_dirs_;
   // Each directory's entries, in trace order; the directories already made whole.
   std::map<std::string, std::vector<std::string>, std::less<>> children_;
   std::set<std::string, std::less<>> completed_;

@@ -29,7 +29,11 @@ LoopWatcher::LoopWatcher(int listener, int pidfd, pid_t command, StopSignals& st
   sigemptyset(&urg);
   sigaddset(&urg, SIGURG);
   pthread_sigmask(SIG_BLOCK, &urg, &saved);
-  thread_ = std::thread([this] { Watch(); });
+  thread_ = std::thread([this] {
+    // Named, so that perf, top and /proc tell it from the supervisor's loop.
+    pthread_setname_np(pthread_self(), "fakedrv-watch");
+    Watch();
+  });
   pthread_sigmask(SIG_SETMASK, &saved, nullptr);
 }
 

@@ -5,12 +5,8 @@
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <sys/ioctl.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,7 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "fake_driver/supervisor/exec_child.h"
+#include "fake_driver/supervisor/command_launch.h"
 #include "fake_driver/supervisor/fake_machine.h"
 #include "fake_driver/supervisor/held_devices.h"
 #include "fake_driver/supervisor/loop_watcher.h"
@@ -52,13 +48,6 @@ class UniqueFd {
   int fd_;
 };
 
-// The started command: its pid, a pidfd to wait on, and the filter's listener.
-struct Target {
-  pid_t pid = -1;
-  int pidfd = -1;
-  int listener = -1;
-};
-
 // Our open fds that are real NVIDIA devices (inherited by fakedrv): the command
 // must not inherit them, since no path check would stand between it and the
 // driver then (fake_driver/THREAT_MODEL.md).
@@ -74,92 +63,6 @@ std::vector<int> RealNvidiaFds(const FakeMachine& machine) {
   }
   closedir(d);
   return fds;
-}
-
-// Runs in the forked child: only async-signal-safe calls. Sends {errno, listener}
-// over `sock`, closes `drop`, restores the signal mask, and execs; never returns.
-// The command dies with the supervisor (`supervisor`: its pid): it must not run on
-// unsupervised after a `kill -KILL` of fakedrv (its own children are not killed;
-// their calls get ENOSYS, fake_driver/THREAT_MODEL.md).
-[[noreturn]] void ChildMain(int sock, const sock_fprog* prog, char* const* argv,
-                            const std::vector<int>& drop, const sigset_t* mask, pid_t supervisor) {
-  for (int fd : drop) close(fd);
-  // Set before checking the parent: had it died in between, getppid() says so.
-  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() != supervisor) _exit(125);
-  sigprocmask(SIG_SETMASK, mask, nullptr);
-  int err = 0;
-  int listener = -1;
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
-    err = errno;
-  } else {
-    listener = static_cast<int>(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-                                        SECCOMP_FILTER_FLAG_NEW_LISTENER, prog));
-    if (listener < 0) err = errno;
-  }
-  char control[CMSG_SPACE(sizeof(int))] = {};
-  iovec iov{&err, sizeof err};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  if (listener >= 0) {
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &listener, sizeof(int));
-  }
-  if (sendmsg(sock, &msg, 0) < 0) _exit(125);
-  // Our copy must go, or the target would hang instead of getting ENOSYS once the
-  // supervisor is gone.
-  if (listener >= 0) close(listener);
-  close(sock);
-  if (err != 0) _exit(125);
-  ExecOrExit127(argv);
-}
-
-StatusOr<Target> Launch(const std::vector<std::string>& args, std::vector<sock_filter>& filter,
-                        const std::vector<int>& drop, const sigset_t& mask) {
-  sock_fprog prog{static_cast<unsigned short>(filter.size()), filter.data()};
-  std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  int sv[2];
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-    return InternalError(std::string("socketpair: ") + std::strerror(errno));
-  }
-  const pid_t supervisor = getpid();
-  pid_t pid = fork();
-  if (pid < 0) return InternalError(std::string("fork: ") + std::strerror(errno));
-  if (pid == 0) {
-    close(sv[0]);
-    ChildMain(sv[1], &prog, argv.data(), drop, &mask, supervisor);
-  }
-  close(sv[1]);
-  UniqueFd sock(sv[0]);
-  Target t;
-  t.pid = pid;
-  t.pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-  int err = 0;
-  char control[CMSG_SPACE(sizeof(int))] = {};
-  iovec iov{&err, sizeof err};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  ssize_t n = recvmsg(sock.get(), &msg, MSG_CMSG_CLOEXEC);
-  cmsghdr* c = n > 0 ? CMSG_FIRSTHDR(&msg) : nullptr;
-  if (c != nullptr && c->cmsg_type == SCM_RIGHTS) std::memcpy(&t.listener, CMSG_DATA(c), sizeof(int));
-  if (t.listener < 0 || t.pidfd < 0) {
-    kill(pid, SIGKILL);
-    waitpid(pid, nullptr, 0);
-    if (t.pidfd >= 0) close(t.pidfd);
-    return FailedPreconditionError(std::string("cannot install the seccomp filter: ") +
-                                   std::strerror(err ? err : EINVAL));
-  }
-  return t;
 }
 
 void Respond(int listener, uint64_t id, const Reply& r) {
@@ -194,7 +97,7 @@ StatusOr<RunOutcome> Supervisor::Run(const std::vector<std::string>& argv) {
   for (int fd : drop) {
     diag_ << "fakedrv: fd " << fd << " is a real NVIDIA device; the command does not inherit it\n";
   }
-  StatusOr<Target> target = Launch(argv, *filter, drop, stop.original_mask());
+  StatusOr<LaunchedCommand> target = LaunchCommand(argv, *filter, drop, stop.original_mask());
   if (!target.ok()) return target.status();
   UniqueFd listener(target->listener), pidfd(target->pidfd);
   if (options_.on_started) options_.on_started(pidfd.get());

@@ -908,6 +908,8 @@ void StagedTraceLoad::ReadEventsInBackground(std::function<void(bool ok)> done) 
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, &saved);
   impl_->events = std::thread([this, done = std::move(done)] {
+    // Named, so that perf, top and /proc tell it from the supervisor's loop.
+    pthread_setname_np(pthread_self(), "fakedrv-events");
     impl_->ReadEvents();
     if (done) done(impl_->load().ok());
   });

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 #include <memory>
 #include <set>
 #include <string>
@@ -137,6 +138,47 @@ TEST(FakeMachineTest, ListedDevKeepsTheHostsOtherNodes) {
     ASSERT_TRUE(p.has_value()) << gone;
     EXPECT_EQ(p->error, ENOENT) << gone;
   }
+}
+
+// A trace of the given entries, in that order.
+Trace Listing(std::initializer_list<std::pair<const char*, NodeType>> entries) {
+  Trace t;
+  for (const auto& [path, type] : entries) {
+    FileNode n;
+    n.path = path;
+    n.type = type;
+    t.files.push_back(n);
+  }
+  return t;
+}
+
+// A path below listed entries: the one the trace lists first decides (an absent
+// directory: ENOENT; a file: ENOTDIR), whichever is nearer; below a directory the
+// listed paths imply, nothing else exists; the rest of the host is not the
+// machine's. Found by walking up the path, as a scan of every entry found it.
+TEST(FakeMachineTest, BelowListedPathsTheFirstListedEntryDecides) {
+  const Trace absent_first = Listing({{"/sys/fake", NodeType::kAbsent},
+                                      {"/sys/fake/dir/file", NodeType::kFile},
+                                      {"/proc/driver/nvidia/version", NodeType::kFile}});
+  const Trace file_first = Listing({{"/sys/fake/dir/file", NodeType::kFile},
+                                    {"/sys/fake", NodeType::kAbsent},
+                                    {"/proc/driver/nvidia/version", NodeType::kFile}});
+  std::unique_ptr<FakeMachine> a = Make(absent_first), f = Make(file_first);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(f, nullptr);
+  auto error = [](FakeMachine& m, const char* path) {
+    std::optional<FakePath> p = m.Find(path);
+    return p.has_value() ? p->error : -1;
+  };
+  EXPECT_EQ(error(*a, "/sys/fake/dir/file/below"), ENOENT);
+  EXPECT_EQ(error(*f, "/sys/fake/dir/file/below"), ENOTDIR);
+  EXPECT_EQ(error(*a, "/sys/fake/dir/other"), ENOENT);
+  EXPECT_EQ(error(*a, "/proc/driver/nvidia/version/x"), ENOTDIR);
+  EXPECT_EQ(error(*a, "/proc/driver/nvidia/gpus"), ENOENT) << "below an implied directory";
+  EXPECT_EQ(error(*a, "/proc/driver/nvidia"), 0) << "the implied directory itself";
+  EXPECT_EQ(error(*a, "/dev/nvidia0"), ENOENT) << "a GPU node the trace does not list";
+  EXPECT_EQ(error(*a, "/proc/driver/other"), -1) << "above the implied depth: the host's";
+  EXPECT_EQ(error(*a, "/etc/passwd"), -1);
 }
 
 TEST(FakeMachineTest, DevicesAreKnownByIdentityOnceMade) {
