@@ -1,5 +1,5 @@
-// The last step of a forked child that runs the user's command, shared by the
-// supervisor (fakedrv run) and the tracer (fakedrv record).
+// The last step of the child that runs the user's command, shared by the
+// supervisor (fakedrv run, a CLONE_VM child) and the tracer (fakedrv record, forked).
 #ifndef NVPROBE_FAKE_DRIVER_SUPERVISOR_EXEC_CHILD_H_
 #define NVPROBE_FAKE_DRIVER_SUPERVISOR_EXEC_CHILD_H_
 

@@ -1,6 +1,6 @@
 // The seccomp filter the target runs under: NVIDIA ioctls (type byte 'F') and the
 // path/stat calls needed to present the fake machine's files go to the supervisor;
-// everything else is allowed. Built in the supervisor before the target is forked.
+// everything else is allowed. Built in the supervisor before the target is started.
 #ifndef NVPROBE_FAKE_DRIVER_SUPERVISOR_SECCOMP_POLICY_H_
 #define NVPROBE_FAKE_DRIVER_SUPERVISOR_SECCOMP_POLICY_H_
 
