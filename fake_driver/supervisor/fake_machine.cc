@@ -187,28 +187,35 @@ StatusOr<std::unique_ptr<FakeMachine>> FakeMachine::Create(const Trace& trace,
 }
 
 void FakeMachine::IndexPaths() {
-  // Each path already entered in its parent's entries, and so were all above it
-  // (views of the trace's paths, which outlive this). One pass, whatever the
-  // count: a 64-GPU trace has 500 paths, 64 in a directory.
-  std::unordered_set<std::string_view> indexed;
+  // Views of the trace's paths, which outlive this; no directory's entries yet
+  // (EntriesOf, when one is listed): a run that lists none pays for none.
   node_index_.reserve(trace_.files.size());
   for (size_t i = 0; i < trace_.files.size(); ++i) node_index_.emplace(trace_.files[i].path, i);
+  // The directories above the listed paths, each walked once: those at least
+  // kMinImpliedDepth deep are implied by the paths below.
+  std::unordered_set<std::string_view> walked;
   for (const FileNode& n : trace_.files) {
     if (n.type == NodeType::kAbsent) continue;
-    // Every directory on the way, the fake ones and the plain containers above them
-    // (/proc, /sys/bus), learns its entries, so that a listing shows them all; those
-    // at least kMinImpliedDepth deep are implied by the paths below.
     for (std::string_view child = n.path; child != "/";) {
-      if (!indexed.insert(child).second) break;  // the rest is known
+      if (!walked.insert(child).second) break;  // the rest is known
       const size_t slash = child.rfind('/');
       const std::string_view parent = slash == 0 ? std::string_view("/") : child.substr(0, slash);
-      auto it = children_.find(parent);
-      if (it == children_.end()) it = children_.emplace(std::string(parent), std::vector<std::string>()).first;
-      it->second.emplace_back(child);
-      if (Depth(parent) >= kMinImpliedDepth && !implied_dirs_.count(parent)) implied_dirs_.emplace(parent);
+      if (Depth(parent) >= kMinImpliedDepth) implied_dirs_.insert(parent);
       child = parent;
     }
   }
+}
+
+std::vector<std::string_view> FakeMachine::EntriesOf(std::string_view dir) const {
+  std::vector<std::string_view> entries;
+  std::unordered_set<std::string_view> seen;
+  const size_t name_start = dir == "/" ? 1 : dir.size() + 1;
+  for (const FileNode& n : trace_.files) {
+    if (n.type == NodeType::kAbsent || !StartsWithDir(n.path, dir)) continue;
+    const std::string_view entry = std::string_view(n.path).substr(0, n.path.find('/', name_start));
+    if (seen.insert(entry).second) entries.push_back(entry);
+  }
+  return entries;
 }
 
 const FileNode* FakeMachine::Node(std::string_view path) const {
@@ -286,11 +293,8 @@ int FakeMachine::Ensure(std::string_view path, bool complete) {
     if (int e = CreateEntry(p); e != 0) return e;
   }
   if (complete && !completed_.count(p)) {
-    auto it = children_.find(p);
-    if (it != children_.end()) {
-      for (const std::string& child : it->second) {
-        if (int e = Ensure(child, false); e != 0) return e;
-      }
+    for (std::string_view entry : EntriesOf(p)) {
+      if (int e = Ensure(entry, false); e != 0) return e;
     }
     completed_.insert(p);
   }

@@ -27,6 +27,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -95,7 +96,7 @@ class FakeMachine {
 
  private:
   FakeMachine(const Trace& trace, std::string root) : trace_(trace), root_(std::move(root)) {}
-  // Learns the implied directories and every directory's entries (no I/O).
+  // Indexes the listed paths and learns the implied directories (no I/O).
   void IndexPaths();
   // Makes `path` (a file, device or directory of the trace, an implied directory,
   // or a directory above them) and the directories above it, each created beneath
@@ -119,6 +120,10 @@ class FakeMachine {
   // same at 1 GPU as at 64.
   const FileNode* FirstNodeAbove(std::string_view path) const;
   bool BelowImpliedDir(std::string_view path) const;
+  // The entries of directory `dir`: each listed path below it, or the directory
+  // above such a path, by the name just below `dir`, in the order the trace first
+  // names them (views of the trace's paths).
+  std::vector<std::string_view> EntriesOf(std::string_view dir) const;
 
   const Trace& trace_;
   // Each listed path's index in trace_.files (views of the trace's paths).
@@ -126,9 +131,9 @@ class FakeMachine {
   std::string root_;
   int root_fd_ = -1;  // O_PATH of root_, for lookups beneath it
   int lock_fd_ = -1;  // root_ opened and flock()ed: this supervisor is alive
-  std::set<std::string, std::less<>> implied_dirs_;
-  // Each directory's entries, in trace order; the directories already made whole.
-  std::map<std::string, std::vector<std::string>, std::less<>> children_;
+  // Directories the listed paths imply (views of the trace's paths).
+  std::unordered_set<std::string_view> implied_dirs_;
+  // The directories already made whole.
   std::set<std::string, std::less<>> completed_;
   std::map<std::pair<dev_t, ino_t>, const FileNode*> devices_;
   // Every path materialized so far, with the identity of the file made for it.
