@@ -238,14 +238,15 @@ int Main(int argc, char** argv) {
         return kExitUsage;
       }
       return nvprobe::fakedrv::RunModelCommand(registry, run_machine, run_driver, run_opts,
-                                               run_log, run_argv, std::cerr);
+                                               run_log, run_argv, std::cerr,
+                                               nvprobe::fakedrv::AtEnd::kLeaveToExit);
     }
     if (run_trace_opt->count() == 0 || !run_driver.empty()) {
       std::cerr << "fakedrv: run needs --trace T, or --machine M --driver V (see fakedrv run --help)\n";
       return kExitUsage;
     }
     return nvprobe::fakedrv::RunCommand(registry, run_trace, run_opts, run_log, run_argv,
-                                        std::cerr);
+                                        std::cerr, nvprobe::fakedrv::AtEnd::kLeaveToExit);
   }
   if (*synth)
     return nvprobe::fakedrv::SynthCommand(registry, synth_opts, std::cerr);

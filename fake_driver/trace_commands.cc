@@ -243,15 +243,25 @@ bool OpenLog(const std::string& log_path, std::ofstream& log_file, std::ostream&
   return true;
 }
 
+// Frees `state` now, or (AtEnd::kLeaveToExit) leaves it to the process's exit:
+// kept in a list that is never freed either.
+template <typename T>
+void Release(std::unique_ptr<T> state, AtEnd at_end) {
+  if (at_end == AtEnd::kFree) return;
+  static auto* const kept = new std::vector<std::shared_ptr<const void>>();
+  kept->push_back(std::shared_ptr<const void>(std::move(state)));
+}
+
 }  // namespace
 
 int RunCommand(const abi::Registry& registry, const std::string& trace_path, RunOptions options,
                const std::string& log_path, const std::vector<std::string>& argv,
-               std::ostream& err) {
+               std::ostream& err, AtEnd at_end) {
   if (!LogIsNotAnInput(log_path, trace_path, "trace", err)) return kExitUsage;
   // The command starts once the header and the files are read and checked; the
   // events, most of a large trace, are read meanwhile (DeferredReplayer).
-  StagedTraceLoad staged(trace_path, registry);
+  auto loading = std::make_unique<StagedTraceLoad>(trace_path, registry);
+  StagedTraceLoad& staged = *loading;
   auto report = [&err](const TraceLoad& load) {
     for (const std::string& e : load.errors) err << e << "\n";
   };
@@ -277,12 +287,13 @@ int RunCommand(const abi::Registry& registry, const std::string& trace_path, Run
     }
     return kExitError;
   }
+  Release(std::move(loading), at_end);  // after the events' thread, which Finish() joined
   return status;
 }
 
 int RunModelCommand(const abi::Registry& registry, const std::string& machine_path,
                     const std::string& driver, RunOptions options, const std::string& log_path,
-                    const std::vector<std::string>& argv, std::ostream& err) {
+                    const std::vector<std::string>& argv, std::ostream& err, AtEnd at_end) {
   if (!LogIsNotAnInput(log_path, machine_path, "machine description", err)) return kExitUsage;
   StatusOr<Machine> machine = LoadMachine(machine_path, MachineUse::kModel);
   if (!machine.ok()) {
@@ -310,10 +321,13 @@ int RunModelCommand(const abi::Registry& registry, const std::string& machine_pa
   // The driver reports its version as NVIDIA writes it (580.95.5 asked: 580.95.05);
   // an unknown release is modelled with the nearest one's ABI but keeps its name.
   const std::string reported = res->written_differently ? res->release.ToString() : driver;
-  const Trace files = model::MachineFilesOf(*machine, *abi, reported);
-  model::MachineModel responder(std::move(*machine), *abi, reported, diag);
-  responder.set_verbose(options.verbose);
-  return Serve(files, responder, options, diag, argv, err);
+  auto files = std::make_unique<const Trace>(model::MachineFilesOf(*machine, *abi, reported));
+  auto responder = std::make_unique<model::MachineModel>(std::move(*machine), *abi, reported, diag);
+  responder->set_verbose(options.verbose);
+  const int status = Serve(*files, *responder, options, diag, argv, err);
+  Release(std::move(files), at_end);
+  Release(std::move(responder), at_end);  // never used again: its `diag` may close first
+  return status;
 }
 
 }  // namespace nvprobe::fakedrv
