@@ -295,7 +295,7 @@ int RunModelCommand(const abi::Registry& registry, const std::string& machine_pa
                     const std::string& driver, RunOptions options, const std::string& log_path,
                     const std::vector<std::string>& argv, std::ostream& err, AtEnd at_end) {
   if (!LogIsNotAnInput(log_path, machine_path, "machine description", err)) return kExitUsage;
-  StatusOr<Machine> machine = LoadMachine(machine_path, MachineUse::kModel);
+  StatusOr<Machine> machine = LoadMachine(machine_path, MachineUse::kModel, MachineJson::kDrop);
   if (!machine.ok()) {
     err << "fakedrv: " << machine.status().message() << "\n";
     return kExitError;

@@ -35,7 +35,7 @@ int DiffCommand(const abi::Registry& registry, const std::string& machine_path,
   for (const std::string& e : load.errors) err << e << "\n";
   if (!load.ok()) return kExitBadInput;
   const Trace& trace = load.trace;
-  StatusOr<Machine> machine = LoadMachine(machine_path, MachineUse::kModel);
+  StatusOr<Machine> machine = LoadMachine(machine_path, MachineUse::kModel, MachineJson::kDrop);
   if (!machine.ok()) {
     err << "fakedrv: " << machine.status().message() << "\n";
     return kExitBadInput;

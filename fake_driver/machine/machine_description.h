@@ -70,7 +70,8 @@ struct Machine {
   std::string description, source;
   std::vector<MachineGpu> gpus;          // in PCI bus order
   MachineFaults faults;
-  nlohmann::ordered_json json;           // as written, for the trace header
+  // As written, for a trace's header (null when loaded with MachineJson::kDrop).
+  nlohmann::ordered_json json;
 
   // A Linux NVIDIA kernel driver answers on /dev/nvidiactl (not WSL2, not no-driver).
   bool HasKernelDriver() const { return platform == "bare-metal" || platform == "container"; }
@@ -95,15 +96,22 @@ inline constexpr int kMaxMachineDepth = 63;
 // NV2080_GPU_MAX_NAME_STRING_LENGTH (64) bytes with its NUL, in every release.
 inline constexpr size_t kMaxGpuNameBytes = 63;
 
+// Whether a loaded description keeps its JSON (Machine::json): synth writes it
+// into a trace's header; `fakedrv run --machine` and `fakedrv diff` never read it,
+// and building it took as long as the rest of the load.
+enum class MachineJson { kKeep, kDrop };
+
 // Parses and checks a description; errors name the offending key.
 StatusOr<Machine> ParseMachine(const nlohmann::ordered_json& j, MachineUse use = MachineUse::kSynth);
 // The same from the text of a file named `name`: at most kMaxMachineBytes, nested
 // at most kMaxMachineDepth; every error starts with `name` (and LINE:COLUMN for
 // the JSON itself).
 StatusOr<Machine> ParseMachineText(std::string_view text, const std::string& name,
-                                   MachineUse use = MachineUse::kSynth);
+                                   MachineUse use = MachineUse::kSynth,
+                                   MachineJson json = MachineJson::kKeep);
 // Reads `path` (a file, at most kMaxMachineBytes) and parses it.
-StatusOr<Machine> LoadMachine(const std::string& path, MachineUse use = MachineUse::kSynth);
+StatusOr<Machine> LoadMachine(const std::string& path, MachineUse use = MachineUse::kSynth,
+                              MachineJson json = MachineJson::kKeep);
 
 // EACCES, ENOENT, EPERM, ... -> errno; 0 when unknown.
 int ErrnoFromName(const std::string& name);
