@@ -260,7 +260,8 @@ int RunCommand(const abi::Registry& registry, const std::string& trace_path, Run
   if (!LogIsNotAnInput(log_path, trace_path, "trace", err)) return kExitUsage;
   // The command starts once the header and the files are read and checked; the
   // events, most of a large trace, are read meanwhile (DeferredReplayer).
-  auto loading = std::make_unique<StagedTraceLoad>(trace_path, registry);
+  auto loading = std::make_unique<StagedTraceLoad>(trace_path, registry, TraceLimits{},
+                                                   HeaderMachine::kSkip);
   StagedTraceLoad& staged = *loading;
   auto report = [&err](const TraceLoad& load) {
     for (const std::string& e : load.errors) err << e << "\n";

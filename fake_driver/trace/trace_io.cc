@@ -661,7 +661,7 @@ class TraceParser {
   // After the last Read: the end-of-input checks.
   void End() {
     if (!header_ && !refused_) p_.Add(line_ == 0 ? 1 : line_, "empty trace: no header line");
-    if (machine_text_.empty()) return;
+    if (machine_text_.empty() || header_machine_ == HeaderMachine::kSkip) return;
     // JsonDoc took it, or nlohmann_json wrote it: nlohmann_json takes it.
     try {
       result_.trace.machine = Json::parse(machine_text_);
@@ -670,6 +670,7 @@ class TraceParser {
     }
   }
   TraceLoad& result() { return result_; }
+  void set_header_machine(HeaderMachine h) { header_machine_ = h; }
 
  private:
   void AddEvent(JsonView j) {
@@ -689,6 +690,7 @@ class TraceParser {
   bool header_ = false, events_started_ = false;
   bool pending_event_ = false;  // doc_ holds the first event, not yet added
   std::string machine_text_;    // the header's "machine", as written
+  HeaderMachine header_machine_ = HeaderMachine::kParse;
   bool done_ = false;           // nothing more to read
   bool refused_ = false;        // the input as a whole (too long, too large)
   // Each listed path's index in trace.files: events name their device by path,
@@ -866,7 +868,7 @@ struct StagedTraceLoad::Impl {
 };
 
 StagedTraceLoad::StagedTraceLoad(const std::string& path, const abi::Registry& registry,
-                                 const TraceLimits& limits)
+                                 const TraceLimits& limits, HeaderMachine header_machine)
     : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
   m.fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -888,6 +890,7 @@ StagedTraceLoad::StagedTraceLoad(const std::string& path, const abi::Registry& r
   m.buf = std::make_unique<FdStreambuf>(m.fd);
   m.in = std::make_unique<std::istream>(m.buf.get());
   m.parser = std::make_unique<TraceParser>(*m.in, path, registry, limits);
+  m.parser->set_header_machine(header_machine);
   m.parser->Read(/*stop_at_events=*/true);
   m.files_ok = m.parser->result().ok() && m.buf->error() == 0;
 }

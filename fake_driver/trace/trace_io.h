@@ -47,6 +47,12 @@ TraceLoad ParseTrace(std::istream& in, const std::string& name, const abi::Regis
 TraceLoad LoadTrace(const std::string& path, const abi::Registry& registry,
                     const TraceLimits& limits = {});
 
+// Whether the loader builds Trace::machine, the header's "machine" as an
+// nlohmann_json DOM (`show`, `diff` and the writer read it). kSkip leaves it as a
+// new Trace has it (an empty object) for `fakedrv run`, which never reads it: building it was a tenth of loading the
+// 64-GPU trace. Its text is checked as JSON either way, with the header line.
+enum class HeaderMachine { kParse, kSkip };
+
 // A trace read in two steps, so that `fakedrv run` can start the command while the
 // ioctl events, most of a large trace, are read and checked: the header and the
 // file entries first (all the fake machine's files need), then the events, on a
@@ -56,7 +62,8 @@ class StagedTraceLoad {
  public:
   // Opens `path` and reads it up to its first ioctl event.
   StagedTraceLoad(const std::string& path, const abi::Registry& registry,
-                  const TraceLimits& limits = {});
+                  const TraceLimits& limits = {},
+                  HeaderMachine header_machine = HeaderMachine::kParse);
   // Waits for the events' thread, if one runs.
   ~StagedTraceLoad();
   StagedTraceLoad(const StagedTraceLoad&) = delete;

@@ -115,6 +115,24 @@ TEST(StagedTraceLoadTest, FilesFirstThenTheSameAsLoadTrace) {
   EXPECT_EQ(a.str(), b.str());
 }
 
+// HeaderMachine::kSkip (`fakedrv run`): the same load, less the header's machine DOM.
+TEST(StagedTraceLoadTest, SkippingTheHeadersMachineChangesNothingElse) {
+  const TraceLoad whole = LoadTrace(kTrace, abi::Registry::Default());
+  ASSERT_TRUE(whole.ok());
+  const Trace empty;
+  ASSERT_NE(whole.trace.machine, empty.machine) << kTrace << " has a header machine";
+  StagedTraceLoad staged(kTrace, abi::Registry::Default(), TraceLimits{}, HeaderMachine::kSkip);
+  const TraceLoad& load = staged.Finish();
+  ASSERT_TRUE(load.ok());
+  EXPECT_EQ(load.trace.machine, empty.machine);
+  Trace without = whole.trace;
+  without.machine = empty.machine;
+  std::ostringstream a, b;
+  WriteTrace(load.trace, a);
+  WriteTrace(without, b);
+  EXPECT_EQ(a.str(), b.str());
+}
+
 TEST(StagedTraceLoadTest, ErrorsAreLoadTracesInEitherPart) {
   std::vector<std::string> lines = Lines();
   // An event that is not one: found by the events' part.
