@@ -2,7 +2,6 @@
 #ifndef NVPROBE_FAKE_DRIVER_TRACE_COMMANDS_H_
 #define NVPROBE_FAKE_DRIVER_TRACE_COMMANDS_H_
 
-#include <memory>
 #include <ostream>
 #include <string>
 #include <vector>

@@ -246,7 +246,7 @@ StatusOr<MachineFaults> ParseFaults(JsonView j, MachineUse use) {
         if (synth && !OneOf(cls, kFaultableClasses))
           return InvalidArgumentError("faults.alloc_status." + cls + ": not a class nvprobe allocates (" +
                                       List(kFaultableClasses) + ")");
-        if (!st.is_string() || std::string(st.string()).rfind("NV_ERR_", 0) != 0)
+        if (!st.is_string() || !st.string().starts_with("NV_ERR_"))
           return InvalidArgumentError("faults.alloc_status." + cls + ": not an NV_ERR_* name");
         f.alloc_status[cls] = std::string(st.string());
       }
@@ -257,7 +257,7 @@ StatusOr<MachineFaults> ParseFaults(JsonView j, MachineUse use) {
           return InvalidArgumentError("faults.control_status." + cmd +
                                       (synth ? ": not a control nvprobe issues (" + List(kFaultableControls) + ")"
                                              : ": not a control command name (NVxxxx_CTRL_CMD_...)"));
-        if (!st.is_string() || std::string(st.string()).rfind("NV_ERR_", 0) != 0)
+        if (!st.is_string() || !st.string().starts_with("NV_ERR_"))
           return InvalidArgumentError("faults.control_status." + cmd + ": not an NV_ERR_* name");
         f.control_status[cmd] = std::string(st.string());
       }
@@ -443,9 +443,8 @@ StatusOr<Machine> ParseMachineText(std::string_view text, const std::string& nam
   // 64-GPU description, and no DOM to build and free for `fakedrv run --machine`.
   // It refuses what nlohmann_json refuses, and then nlohmann_json words the error;
   // what only RapidJSON refuses (never in practice: a number such as 0e400 it finds
-  // too big) is read from nlohmann_json's rewrite of the text.
+  // too big) goes through ParseMachine, which reads nlohmann_json's rewrite of it.
   JsonDoc doc;
-  std::string rewritten;
   if (!doc.Parse(text, kMaxMachineDepth + 1)) {
     Json j;
     try {
@@ -456,9 +455,10 @@ StatusOr<Machine> ParseMachineText(std::string_view text, const std::string& nam
     } catch (const Json::exception& e) {
       return InvalidArgumentError(name + ": not valid JSON: " + e.what());
     }
-    rewritten = j.dump();
-    if (!doc.Parse(rewritten, kMaxMachineDepth + 1))
-      return InvalidArgumentError(name + ": not valid JSON: a value this loader cannot hold");
+    StatusOr<Machine> m = ParseMachine(j, use);
+    if (!m.ok()) return InvalidArgumentError(name + ": " + m.status().message());
+    if (json == MachineJson::kDrop) m->json = nullptr;
+    return m;
   }
   StatusOr<Machine> m = ParseMachineFields(doc.root(), use);
   if (!m.ok()) return InvalidArgumentError(name + ": " + m.status().message());
