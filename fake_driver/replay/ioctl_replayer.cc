@@ -141,6 +141,34 @@ IoctlResult IoctlReplayer::ByRule(const RuleAnswer& a, const LiveRequest& req, T
   return {a.ret, a.err};
 }
 
+// What `buf` holds after `written` was written over it, nested buffers included,
+// compared with what `live` holds now: the same buffers at the same addresses, each
+// with the bytes the answer left there (or the request's own where it wrote none).
+bool IoctlReplayer::HoldsAnswer(const ArgBuffer& buf, const ArgBuffer& live,
+                                std::span<const Output> written) {
+  if (buf.address != live.address || buf.in.size() != live.in.size() ||
+      buf.nested.size() != live.nested.size()) {
+    return false;
+  }
+  const std::vector<uint8_t>* after = &buf.in;
+  for (const Output& w : written) {
+    if (w.address == buf.address && w.bytes.size() == buf.in.size()) after = &w.bytes;
+  }
+  if (*after != live.in) return false;
+  for (size_t i = 0; i < buf.nested.size(); ++i) {
+    if (buf.nested[i].field != live.nested[i].field ||
+        !HoldsAnswer(buf.nested[i], live.nested[i], written)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool IoctlReplayer::IsRestartOf(const Served& s, const LiveRequest& live) {
+  return !s.written.empty() && s.request.request == live.request &&
+         s.request.device == live.device && HoldsAnswer(s.request.args, live.args, s.written);
+}
+
 IoctlResult IoctlReplayer::Handle(const std::string& device, uint32_t request, uint64_t arg,
                                   TargetMemory& mem, int pid, int /*fd*/) {
   LiveRequest req;
@@ -162,12 +190,8 @@ IoctlResult IoctlReplayer::Handle(const std::string& device, uint32_t request, u
     }
   }
   if (!mem.StillValid()) return {0, 0, true};
-  if (auto it = last_.find(pid); it != last_.end()) {
-    const Served& s = it->second;
-    if (s.request.request == request && s.request.args.address == arg &&
-        s.request.device == device && s.written == req.args.in) {
-      req = s.request;  // a restarted call: same answer again
-    }
+  if (auto it = last_.find(pid); it != last_.end() && IsRestartOf(it->second, req)) {
+    req = it->second.request;  // a restarted call: same answer again
   }
   Served& served = last_[pid];
   served.request = req;
@@ -193,9 +217,7 @@ IoctlResult IoctlReplayer::Handle(const std::string& device, uint32_t request, u
   for (const Output& o : output) pieces.push_back({o.address, o.bytes});
   // One call into the target for the whole answer (target_memory.h).
   if (!mem.WriteAll(pieces).ok()) return {-1, EFAULT};
-  // The top-level struct comes last, unless it was a raw buffer left as it was.
-  const bool top_written = ev.args.layout != nullptr || ev.args.out != ev.args.in;
-  if (top_written) served.written = std::move(output.back().bytes);
+  served.written = std::move(output);
   const abi::Binding* esc = trace_.abi->EscapeByNumber(ev.nr());
   const abi::StructLayout* layout = req.args.layout;
   if (esc != nullptr && esc->name == kFreeEscape && layout != nullptr && ev.ret == 0) {

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <span>
 #include <ostream>
 #include <string>
 #include <unordered_map>
@@ -64,14 +65,20 @@ class IoctlReplayer : public IoctlResponder {
   bool verbose_ = false;
   int unmatched_ = 0;
   int by_rule_ = 0;
-  // Per thread: the request last served and the top-level bytes written back. A
-  // signal can interrupt a call after its answer was written (even after the reply
-  // was accepted); the restarted call then carries our output as its input, and is
-  // answered from the request as first read.
+  // Per thread: the request last served and every buffer written back. A signal
+  // can interrupt a call after its answer was written (even after the reply was
+  // accepted); the restarted call then carries our output as its input, and is
+  // answered from the request as first read. Only when every buffer the client
+  // sends (top-level and nested) is exactly what the answer left there: a client
+  // that reuses its buffers for the next request (NVML asks each GPU's ID info
+  // through one params buffer, changing only the nested gpuId) sends a new one.
   struct Served {
     LiveRequest request;
-    std::vector<uint8_t> written;
+    std::vector<Output> written;
   };
+  static bool IsRestartOf(const Served& s, const LiveRequest& live);
+  static bool HoldsAnswer(const ArgBuffer& buf, const ArgBuffer& live,
+                          std::span<const Output> written);
   std::map<int, Served> last_;
   std::unordered_map<const abi::StructLayout*, LiveFields> live_fields_;
 };
