@@ -46,8 +46,10 @@ constexpr char kDescription[] =
     "                                  runs) on the machine model of description M on\n"
     "                                  release V and write what the model served as trace\n"
     "                                  T (and nvprobe's expected answer E, from M alone)\n"
-    "A version that is not a known release resolves to the nearest earlier known release\n"
-    "of its branch (or the nearest earlier overall), with a notice on stderr.\n"
+    "For `abi`, `run --machine` and the driver `record` finds, a version that is not a\n"
+    "known release resolves to the nearest earlier known release of its branch (or the\n"
+    "nearest earlier overall), with a notice on stderr; `synth --driver` must be a known\n"
+    "release (`abi versions`), since a trace is made for one release.\n"
     "Exit status: 0 ok, 1 bad input (e.g. a malformed version or an invalid trace), 2 usage\n"
     "error. `run` exits with CMD's status (128+N if signal N ended it), 120 under --strict\n"
     "when a request had no recorded answer, 125 when the supervisor itself failed;\n"
@@ -217,7 +219,9 @@ int Main(int argc, char** argv) {
       std::cerr << "fakedrv: abi diff needs two driver versions, FROM and TO (see fakedrv abi diff --help)\n";
       return kExitUsage;
     }
-    std::cerr << "fakedrv: " << e.what() << " (see fakedrv --help)\n";
+    // `fakedrv abi` alone: its own --help lists versions, dump and diff.
+    const bool abi_alone = abi_cmd->parsed() && !versions->parsed() && !dump->parsed() && !diff->parsed();
+    std::cerr << "fakedrv: " << e.what() << (abi_alone ? " (see fakedrv abi --help)\n" : " (see fakedrv --help)\n");
     return kExitUsage;
   }
 

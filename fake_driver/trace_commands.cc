@@ -5,8 +5,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <mutex>
 #include <utility>
@@ -19,6 +21,7 @@
 #include "fake_driver/model/machine_model.h"
 #include "fake_driver/machine/machine_description.h"
 #include "fake_driver/supervisor/supervisor.h"
+#include "fake_driver/text/printable.h"
 #include "fake_driver/trace/trace_io.h"
 
 namespace nvprobe::fakedrv {
@@ -30,23 +33,13 @@ constexpr size_t kMaxArrayShown = 8;
 bool LoadOrReport(const abi::Registry& registry, const std::string& path, TraceLoad& load,
                   std::ostream& err) {
   load = LoadTrace(path, registry);
-  for (const std::string& e : load.errors) err << e << "\n";
+  // The loader's messages quote the trace (paths, values): escaped for the terminal.
+  for (const std::string& e : load.errors) err << Printable(e) << "\n";
   return load.ok();
 }
 
-std::string Quote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) {
-      out += c == '\n' ? "\\n" : "\\x" + HexEncode(std::span<const uint8_t>(
-                                             reinterpret_cast<const uint8_t*>(&c), 1));
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
+// Text from the trace, quoted and escaped for the terminal (text/printable.h).
+std::string Quote(std::string_view s) { return Quoted(s); }
 
 // NVIDIA's name for a field value, where the ABI layer knows one.
 std::string NameFor(const abi::Abi& abi, const abi::StructLayout& layout, const abi::Field& f,
@@ -122,14 +115,19 @@ void DescribeBuffer(const abi::Abi& abi, const ArgBuffer& b, int depth, std::ost
 
 }  // namespace
 
+// Every text of the trace is printed through Printable or Quote: paths, provenance,
+// contents and the header's machine are the trace author's, and a control or bidi
+// character in them would drive the reviewer's terminal (a line erased, an
+// `/etc/passwd` entry hidden).
 void DescribeTrace(const Trace& trace, std::ostream& out) {
   const abi::Abi& abi = *trace.abi;
-  out << "# " << trace.source << ": driver " << trace.driver << ", " << trace.origin;
-  if (!trace.provenance.empty()) out << " (" << trace.provenance << ")";
+  out << "# " << Printable(trace.source) << ": driver " << Printable(trace.driver) << ", "
+      << Printable(trace.origin);
+  if (!trace.provenance.empty()) out << " (" << Printable(trace.provenance) << ")";
   out << "\n";
-  if (!trace.machine.empty()) out << "# machine: " << trace.machine.dump() << "\n";
+  if (!trace.machine.empty()) out << "# machine: " << Printable(trace.machine.dump()) << "\n";
   for (const FileNode& f : trace.files) {
-    out << f.path << "  " << NodeTypeName(f.type);
+    out << Printable(f.path) << "  " << NodeTypeName(f.type);
     if (f.type == NodeType::kCharDev) out << " " << f.major << "," << f.minor;
     if (f.open_errno) out << " (open fails, errno " << f.open_errno << ")";
     if (f.type == NodeType::kFile) {
@@ -140,7 +138,7 @@ void DescribeTrace(const Trace& trace, std::ostream& out) {
   }
   for (const IoctlEvent& e : trace.events) {
     const abi::Binding* esc = abi.EscapeByNumber(e.nr());
-    out << e.line << ": ioctl(" << e.device << ", " << (esc ? esc->name : HexNumber(e.nr()))
+    out << e.line << ": ioctl(" << Printable(e.device) << ", " << (esc ? esc->name : HexNumber(e.nr()))
         << ", ";
     if (e.args.layout != nullptr) {
       out << "{" << Fields(abi, *e.args.layout, e.args.out) << "}";
@@ -171,7 +169,7 @@ int Serve(const Trace& machine, IoctlResponder& responder, RunOptions options, s
   Supervisor supervisor(machine, responder, options, diag);
   StatusOr<RunOutcome> outcome = supervisor.Run(argv);
   if (!outcome.ok()) {
-    err << "fakedrv: run: " << outcome.status().message() << "\n";
+    err << "fakedrv: run: " << Printable(outcome.status().message()) << "\n";
     return kExitSupervisorFailed;
   }
   if (options.strict && outcome->unmatched > 0) {
@@ -228,16 +226,26 @@ bool LogIsNotAnInput(const std::string& log_path, const std::string& input_path,
       log_st.st_ino != input_st.st_ino) {
     return true;
   }
-  err << "fakedrv: --log " << log_path << " is the " << input_name << " (" << input_path
-      << "): diagnostics would be written into an input; choose another file\n";
+  err << "fakedrv: --log " << Printable(log_path) << " is the " << input_name << " ("
+      << Printable(input_path) << "): diagnostics would be written into an input; choose another file\n";
   return false;
 }
 
 bool OpenLog(const std::string& log_path, std::ofstream& log_file, std::ostream& err) {
   if (log_path.empty()) return true;
+  // std::ofstream keeps no reason: opened once with open(2) for it (a directory:
+  // EISDIR, a missing folder: ENOENT, no permission: EACCES), as ofstream opens it
+  // ("a": O_WRONLY | O_CREAT | O_APPEND, 0666 less the umask). O_NONBLOCK: a FIFO
+  // no process reads is ENXIO, not a wait.
+  const int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NONBLOCK, 0666);
+  if (fd < 0) {
+    err << "fakedrv: --log " << Printable(log_path) << ": cannot open: " << std::strerror(errno) << "\n";
+    return false;
+  }
+  close(fd);
   log_file.open(log_path, std::ios::app);
   if (!log_file) {
-    err << "fakedrv: cannot open log file " << log_path << "\n";
+    err << "fakedrv: --log " << Printable(log_path) << ": cannot open\n";
     return false;
   }
   return true;
@@ -264,7 +272,7 @@ int RunCommand(const abi::Registry& registry, const std::string& trace_path, Run
                                                    HeaderMachine::kSkip);
   StagedTraceLoad& staged = *loading;
   auto report = [&err](const TraceLoad& load) {
-    for (const std::string& e : load.errors) err << e << "\n";
+    for (const std::string& e : load.errors) err << Printable(e) << "\n";
   };
   if (!staged.files_ok()) {
     report(staged.Finish());  // every problem at once, the events' too
@@ -298,24 +306,26 @@ int RunModelCommand(const abi::Registry& registry, const std::string& machine_pa
   if (!LogIsNotAnInput(log_path, machine_path, "machine description", err)) return kExitUsage;
   StatusOr<Machine> machine = LoadMachine(machine_path, MachineUse::kModel, MachineJson::kDrop);
   if (!machine.ok()) {
-    err << "fakedrv: " << machine.status().message() << "\n";
+    err << "fakedrv: " << machine.status().message() << "\n";  // escaped by LoadMachine
     return kExitError;
   }
   StatusOr<abi::Resolution> res = registry.Resolve(driver);
   if (!res.ok()) {
-    err << "fakedrv: --driver: " << res.status().message() << "\n";
+    err << "fakedrv: --driver: " << Printable(res.status().message()) << "\n";
     return kExitError;
   }
-  if (!res->exact()) err << "fakedrv: note: " << res->notice << "\n";
+  if (!res->exact()) err << "fakedrv: note: " << Printable(res->notice) << "\n";
   StatusOr<std::shared_ptr<const abi::Abi>> abi = registry.AbiOf(res->release);
   if (!abi.ok()) {
     err << "fakedrv: " << abi.status().message() << "\n";
     return kExitError;
   }
   if (Status s = model::CheckMachineForModel(*machine, **abi); !s.ok()) {
-    err << "fakedrv: " << machine_path << ": " << s.message() << "\n";
+    err << "fakedrv: " << Printable(machine_path) << ": " << Printable(s.message()) << "\n";
     return kExitError;
   }
+  for (const std::string& w : MachineWarnings(*machine))
+    err << "fakedrv: warning: " << Printable(machine_path) << ": " << w << "\n";
   std::ofstream log_file;
   if (!OpenLog(log_path, log_file, err)) return kExitError;
   std::ostream& diag = log_path.empty() ? err : log_file;

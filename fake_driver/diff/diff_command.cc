@@ -5,6 +5,7 @@
 #include "fake_driver/machine/machine_description.h"
 #include "fake_driver/model/machine_check.h"
 #include "fake_driver/model/machine_model.h"
+#include "fake_driver/text/printable.h"
 #include "fake_driver/trace/trace_io.h"
 
 namespace nvprobe::fakedrv::diff {
@@ -32,16 +33,16 @@ int DiffCommand(const abi::Registry& registry, const std::string& machine_path,
                 const std::string& trace_path, const DiffOptions& options, std::ostream& out,
                 std::ostream& err) {
   TraceLoad load = LoadTrace(trace_path, registry);
-  for (const std::string& e : load.errors) err << e << "\n";
+  for (const std::string& e : load.errors) err << Printable(e) << "\n";
   if (!load.ok()) return kExitBadInput;
   const Trace& trace = load.trace;
   StatusOr<Machine> machine = LoadMachine(machine_path, MachineUse::kModel, MachineJson::kDrop);
   if (!machine.ok()) {
-    err << "fakedrv: " << machine.status().message() << "\n";
+    err << "fakedrv: " << machine.status().message() << "\n";  // escaped by LoadMachine
     return kExitBadInput;
   }
   if (Status s = model::CheckMachineForModel(*machine, *trace.abi); !s.ok()) {
-    err << "fakedrv: " << machine_path << ": " << s.message() << "\n";
+    err << "fakedrv: " << Printable(machine_path) << ": " << Printable(s.message()) << "\n";
     return kExitBadInput;
   }
   const std::string driver = ReportedDriver(trace);
@@ -52,10 +53,12 @@ int DiffCommand(const abi::Registry& registry, const std::string& machine_path,
   // was open: the device-allocation rule never refuses here.
   model.set_holds_device([](int, const std::string&) { return true; });
 
-  out << "# fakedrv diff: model (" << machine_path << ", driver " << driver << ", ABI "
-      << trace.abi->release().ToString() << ") != recorded (" << trace_path << ", "
-      << trace.events.size() << " ioctl events)\n"
-      << "# #EVENT NAME: STRUCT.FIELD: MODEL != RECORDED\n";
+  // What the two sides are, then what each difference line says: the header makes
+  // no claim that they differ (they may not). `driver` is the recording's text.
+  out << "# fakedrv diff: model (" << Printable(machine_path) << ", driver " << Printable(driver)
+      << ", ABI " << trace.abi->release().ToString() << ") against recorded (" << Printable(trace_path)
+      << ", " << trace.events.size() << " ioctl events)\n"
+      << "# each difference: #EVENT NAME: STRUCT.FIELD: MODEL != RECORDED\n";
   const DiffSummary summary = DiffTrace(trace, model, options, out);
   WriteSummary(summary, out);
   return summary.differing() > 0 ? kExitDifferences : kExitNoDifference;

@@ -5,6 +5,7 @@
 #include <span>
 
 #include "fake_driver/diff/ignored_fields.h"
+#include "fake_driver/text/printable.h"
 #include "fake_driver/trace/hex.h"
 
 namespace nvprobe::fakedrv::diff {
@@ -16,21 +17,12 @@ constexpr size_t kMaxHexBytes = 16;
 // Differing raw bytes closer than this are one range, not many short ones.
 constexpr size_t kRangeMergeGap = 4;
 
+// A string field up to its NUL, quoted and escaped for the terminal as `fakedrv
+// show` quotes it (text/printable.h): both sides are the recording's or the
+// description's text.
 std::string Quote(std::span<const uint8_t> bytes) {
   const size_t len = std::find(bytes.begin(), bytes.end(), 0) - bytes.begin();
-  std::string out = "\"";
-  for (size_t i = 0; i < len; ++i) {
-    const char c = static_cast<char>(bytes[i]);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (bytes[i] < 0x20 || bytes[i] >= 0x7f) {
-      out += "\\x" + HexEncode(bytes.subspan(i, 1));
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
+  return Quoted(std::string_view(reinterpret_cast<const char*>(bytes.data()), len));
 }
 
 std::string Hex(std::span<const uint8_t> bytes) {

@@ -1,6 +1,7 @@
 #include "fake_driver/machine/machine_description.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,8 +11,11 @@
 #include <cstring>
 #include <map>
 #include <set>
+#include <unordered_map>
 #include <utility>
 
+#include "abi/driver_version.h"
+#include "fake_driver/text/printable.h"
 #include "fake_driver/trace/json_depth.h"
 #include "fake_driver/trace/json_view.h"
 
@@ -54,22 +58,11 @@ Status CheckFaultFile(const std::string& path, const std::vector<MachineGpu>& gp
                               "a GPU's procfs information, or its sysfs subsystem/revision)");
 }
 
-// Whether no later member of the same object has `member`'s name: nlohmann_json
-// keeps the last of duplicate keys, and JsonView lists them all.
-bool LastOfItsName(JsonView member) {
-  for (JsonView later = member.next(); later; later = later.next()) {
-    if (later.key() == member.key()) return false;
-  }
-  return true;
-}
-
-// An object's members as nlohmann_json holds them: each name once, with its last
-// value.
+// An object's members, each name once: CheckNoDuplicateKeys has refused a name
+// written twice (JsonView lists duplicates; nlohmann_json would keep the last).
 std::vector<std::pair<std::string, JsonView>> Members(JsonView object) {
   std::vector<std::pair<std::string, JsonView>> members;
-  for (JsonView m = object.first(); m; m = m.next()) {
-    if (LastOfItsName(m)) members.emplace_back(std::string(m.key()), m);
-  }
+  for (JsonView m = object.first(); m; m = m.next()) members.emplace_back(std::string(m.key()), m);
   return members;
 }
 
@@ -236,6 +229,10 @@ StatusOr<MachineFaults> ParseFaults(JsonView j, MachineUse use) {
       f.no_driver_files = v.boolean();
     } else if (key == "files_version") {
       if (!v.is_string()) return InvalidArgumentError("faults.files_version: not a string");
+      // A driver version, as the driver's files print it (the model and synth
+      // write it into them; synth looks up its CUDA level).
+      if (StatusOr<abi::DriverVersion> version = abi::DriverVersion::Parse(v.string()); !version.ok())
+        return InvalidArgumentError("faults.files_version: " + version.status().message());
       f.files_version = std::string(v.string());
     } else if (key == "garbled_proc_version") {
       if (!v.is_boolean()) return InvalidArgumentError("faults.garbled_proc_version: not a boolean");
@@ -354,6 +351,7 @@ StatusOr<Machine> ParseMachineFields(JsonView j, MachineUse use) {
   if (!gpus.is_array()) return InvalidArgumentError("gpus: missing or not an array");
   std::set<uint32_t> minors;
   std::map<std::string, size_t> uuids;
+  std::map<std::string, size_t> bus_ids;
   size_t i = 0;
   for (JsonView gpu = gpus.first(); gpu; gpu = gpu.next(), ++i) {
     std::string where = "gpus[" + std::to_string(i) + "].";
@@ -362,8 +360,13 @@ StatusOr<Machine> ParseMachineFields(JsonView j, MachineUse use) {
     if (auto [it, fresh] = uuids.emplace(g.uuid, i); !fresh)
       return InvalidArgumentError(where + "uuid: \"" + g.uuid + "\" is gpus[" + std::to_string(it->second) +
                                   "]'s too; every GPU has its own");
+    if (auto [it, fresh] = bus_ids.emplace(g.BusId(), i); !fresh)
+      return InvalidArgumentError(where + "pci_bus_id: \"" + g.BusId() + "\" is gpus[" +
+                                  std::to_string(it->second) + "]'s too; every GPU has its own");
     if (!m.gpus.empty() && !(m.gpus.back().BusId() < g.BusId()))
-      return InvalidArgumentError(where + "pci_bus_id: GPUs must be listed in PCI bus order");
+      return InvalidArgumentError(where + "pci_bus_id: \"" + g.BusId() + "\" comes before gpus[" +
+                                  std::to_string(i - 1) + "]'s \"" + m.gpus.back().BusId() +
+                                  "\"; GPUs must be listed in PCI bus order");
     m.gpus.push_back(std::move(g));
   }
   if (const JsonView faults = j.Find("faults")) {
@@ -401,7 +404,8 @@ StatusOr<Machine> ParseMachine(const Json& j, MachineUse use) {
     return InvalidArgumentError("machine: JSON nested deeper than " + std::to_string(kMaxMachineDepth) +
                                 " levels");
   StatusOr<Machine> m = ParseMachineFields(doc.root(), use);
-  if (m.ok()) m->json = j;
+  if (!m.ok()) return Status(m.status().code(), Printable(m.status().message()));
+  m->json = j;
   return m;
 }
 
@@ -429,10 +433,64 @@ std::string ParseErrorReason(const std::string& what) {
 
 std::string ErrnoText(int e) { return std::strerror(e); }
 
-}  // namespace
+// Where `value` (a view of `text`) starts, as LINE:COLUMN.
+std::string PlaceOf(std::string_view text, JsonView value) {
+  const std::string_view raw = value.raw();
+  if (raw.data() < text.data() || raw.data() > text.data() + text.size()) return "?";
+  return LineColumn(text, static_cast<size_t>(raw.data() - text.data()));
+}
 
-StatusOr<Machine> ParseMachineText(std::string_view text, const std::string& name, MachineUse use,
-                                   MachineJson json) {
+// A key written twice in one object: JSON parsers keep one of them (nlohmann_json
+// and JsonView's Find the last), so the other would be dropped silently. Refused,
+// named by its path (`gpus[3].name`) and both places. `text`: what `v` views.
+Status CheckNoDuplicateKeys(JsonView v, std::string_view text, const std::string& path) {
+  if (v.is_array()) {
+    size_t i = 0;
+    for (JsonView c = v.first(); c; c = c.next(), ++i)
+      NVPROBE_RETURN_IF_ERROR(CheckNoDuplicateKeys(c, text, path + "[" + std::to_string(i) + "]"));
+    return OkStatus();
+  }
+  if (!v.is_object()) return OkStatus();
+  std::unordered_map<std::string_view, JsonView> seen;
+  for (JsonView c = v.first(); c; c = c.next()) {
+    const std::string key_path = path.empty() ? std::string(c.key()) : path + "." + std::string(c.key());
+    if (auto [it, fresh] = seen.emplace(c.key(), c); !fresh)
+      return InvalidArgumentError(PlaceOf(text, c) + ": " + key_path + ": duplicate key (first at " +
+                                  PlaceOf(text, it->second) + "); write each key once");
+    NVPROBE_RETURN_IF_ERROR(CheckNoDuplicateKeys(c, text, key_path));
+  }
+  return OkStatus();
+}
+
+// The same for what only nlohmann_json parses (ParseMachineText's fallback): the
+// first key written twice in an object, or "".
+std::string FirstDuplicateKey(std::string_view text) {
+  std::vector<std::set<std::string>> open;
+  std::string duplicate;
+  Json::parser_callback_t watch = [&](int /*depth*/, Json::parse_event_t event, Json& parsed) {
+    if (event == Json::parse_event_t::object_start) {
+      open.emplace_back();
+    } else if (event == Json::parse_event_t::object_end && !open.empty()) {
+      open.pop_back();
+    } else if (event == Json::parse_event_t::key && !open.empty() && parsed.is_string() &&
+               !open.back().insert(parsed.get<std::string>()).second && duplicate.empty()) {
+      duplicate = parsed.get<std::string>();
+    }
+    return true;
+  };
+  try {
+    const Json dom = Json::parse(text.begin(), text.end(), watch);
+  } catch (const Json::exception&) {
+  }
+  return duplicate;
+}
+
+// Description text in a message (paths, keys, values, what the JSON parser last
+// read) cannot drive the terminal it is printed on.
+Status Escaped(const Status& s) { return s.ok() ? s : Status(s.code(), Printable(s.message())); }
+
+StatusOr<Machine> ParseText(std::string_view text, const std::string& name, MachineUse use,
+                            MachineJson json) {
   if (text.size() > kMaxMachineBytes)
     return InvalidArgumentError(name + ": larger than " + std::to_string(kMaxMachineBytes) +
                                 " bytes, the most a machine description may be");
@@ -455,19 +513,25 @@ StatusOr<Machine> ParseMachineText(std::string_view text, const std::string& nam
     } catch (const Json::exception& e) {
       return InvalidArgumentError(name + ": not valid JSON: " + e.what());
     }
+    if (const std::string key = FirstDuplicateKey(text); !key.empty())
+      return InvalidArgumentError(name + ": \"" + key + "\": duplicate key in one object; write each key once");
     StatusOr<Machine> m = ParseMachine(j, use);
     if (!m.ok()) return InvalidArgumentError(name + ": " + m.status().message());
     if (json == MachineJson::kDrop) m->json = nullptr;
     return m;
   }
+  if (Status s = CheckNoDuplicateKeys(doc.root(), text, ""); !s.ok())
+    return InvalidArgumentError(name + ":" + s.message());
   StatusOr<Machine> m = ParseMachineFields(doc.root(), use);
   if (!m.ok()) return InvalidArgumentError(name + ": " + m.status().message());
   if (json == MachineJson::kKeep) m->json = doc.root().ToJson();
   return m;
 }
 
-StatusOr<Machine> LoadMachine(const std::string& path, MachineUse use, MachineJson json) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+StatusOr<Machine> Load(const std::string& path, MachineUse use, MachineJson json) {
+  // O_NONBLOCK: opening a FIFO no process writes to returns at once instead of
+  // waiting for a writer (forever); the reads below block again.
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return NotFoundError(path + ": cannot open: " + ErrnoText(errno));
   struct Closer {
     int fd;
@@ -476,9 +540,23 @@ StatusOr<Machine> LoadMachine(const std::string& path, MachineUse use, MachineJs
   struct stat st {};
   if (fstat(fd, &st) != 0) return InvalidArgumentError(path + ": cannot read: " + ErrnoText(errno));
   if (S_ISDIR(st.st_mode)) return InvalidArgumentError(path + ": cannot read: " + ErrnoText(EISDIR));
-  // One byte more than allowed tells a file that is too large (or endless).
   std::string text;
   char buf[65536];
+  if (S_ISFIFO(st.st_mode)) {
+    // A pipe or FIFO: a read now gives data, EAGAIN while a writer holds it open
+    // (`--machine <(cmd)`), or end of file when none does (nothing will ever come).
+    ssize_t n;
+    do n = read(fd, buf, sizeof buf);
+    while (n < 0 && errno == EINTR);
+    if (n == 0)
+      return InvalidArgumentError(path + ": a FIFO with no writer: nothing to read (write the description into it "
+                                         "while fakedrv reads, or give a file)");
+    if (n < 0 && errno != EAGAIN) return InvalidArgumentError(path + ": cannot read: " + ErrnoText(errno));
+    if (n > 0) text.append(buf, static_cast<size_t>(n));
+  }
+  if (const int flags = fcntl(fd, F_GETFL); flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0)
+    return InvalidArgumentError(path + ": cannot read: " + ErrnoText(errno));
+  // One byte more than allowed tells a file that is too large (or endless).
   while (text.size() <= kMaxMachineBytes) {
     const ssize_t n = read(fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
@@ -486,7 +564,33 @@ StatusOr<Machine> LoadMachine(const std::string& path, MachineUse use, MachineJs
     if (n == 0) break;
     text.append(buf, static_cast<size_t>(n));
   }
-  return ParseMachineText(text, path, use, json);
+  return ParseText(text, path, use, json);
+}
+
+}  // namespace
+
+StatusOr<Machine> ParseMachineText(std::string_view text, const std::string& name, MachineUse use,
+                                   MachineJson json) {
+  StatusOr<Machine> m = ParseText(text, name, use, json);
+  if (!m.ok()) return Escaped(m.status());
+  return m;
+}
+
+StatusOr<Machine> LoadMachine(const std::string& path, MachineUse use, MachineJson json) {
+  StatusOr<Machine> m = Load(path, use, json);
+  if (!m.ok()) return Escaped(m.status());
+  return m;
+}
+
+std::vector<std::string> MachineWarnings(const Machine& m) {
+  std::vector<std::string> warnings;
+  if (m.gpus.size() > kNvMaxDevices)
+    warnings.push_back(
+        std::to_string(m.gpus.size()) + " GPUs: NVIDIA's nvidia-smi and NVML refuse a machine with more than " +
+        std::to_string(kNvMaxDevices) +
+        " (NV_MAX_DEVICES): they ask the driver's card info for that many entries, and a driver with more GPUs "
+        "answers EINVAL (nv.c:nvidia_read_card_info()), as on a real machine");
+  return warnings;
 }
 
 }  // namespace nvprobe::fakedrv

@@ -96,22 +96,40 @@ inline constexpr int kMaxMachineDepth = 63;
 // NV2080_GPU_MAX_NAME_STRING_LENGTH (64) bytes with its NUL, in every release.
 inline constexpr size_t kMaxGpuNameBytes = 63;
 
+// NVIDIA's userspace (nvidia-smi, NVML) serves at most NV_MAX_DEVICES GPUs: 32 in
+// every release 515.43.04..595.45.04 (kernel-open/common/inc/nvlimits.h). It asks
+// card info for that many entries, and the driver answers EINVAL when it has more
+// GPUs (kernel-open/nvidia/nv.c:nvidia_read_card_info()). The kernel module itself
+// probes and lists more (nv-pci.c's probe counts no limit; minors go up to
+// NV_MINOR_DEVICE_NUMBER_REGULAR_MAX, 247 from 545.23.06, 254 before), though its RM
+// initializes at most 32 at once (gpu_mgr.c:gpumgrAllocGpuInstance()). So a
+// description may have more (up to 255 minors: scale-64x has 64): a warning, not an
+// error.
+inline constexpr size_t kNvMaxDevices = 32;
+
 // Whether a loaded description keeps its JSON (Machine::json): synth writes it
 // into a trace's header; `fakedrv run --machine` and `fakedrv diff` never read it,
 // and building it took as long as the rest of the load.
 enum class MachineJson { kKeep, kDrop };
 
-// Parses and checks a description; errors name the offending key.
+// Parses and checks a description; errors name the offending key. Text of the
+// description quoted in an error is escaped for a terminal (text/printable.h).
 StatusOr<Machine> ParseMachine(const nlohmann::ordered_json& j, MachineUse use = MachineUse::kSynth);
 // The same from the text of a file named `name`: at most kMaxMachineBytes, nested
-// at most kMaxMachineDepth; every error starts with `name` (and LINE:COLUMN for
-// the JSON itself).
+// at most kMaxMachineDepth, each key once per object; every error starts with
+// `name` (and LINE:COLUMN for the JSON itself and a duplicate key).
 StatusOr<Machine> ParseMachineText(std::string_view text, const std::string& name,
                                    MachineUse use = MachineUse::kSynth,
                                    MachineJson json = MachineJson::kKeep);
-// Reads `path` (a file, at most kMaxMachineBytes) and parses it.
+// Reads `path` (a file, at most kMaxMachineBytes) and parses it. A FIFO or pipe
+// is read while a writer holds it; one that no process writes to is an error at
+// once, not a wait.
 StatusOr<Machine> LoadMachine(const std::string& path, MachineUse use = MachineUse::kSynth,
                               MachineJson json = MachineJson::kKeep);
+
+// What a valid description should be warned of, one line each (without a
+// "fakedrv: " prefix): more GPUs than kNvMaxDevices.
+std::vector<std::string> MachineWarnings(const Machine& m);
 
 // EACCES, ENOENT, EPERM, ... -> errno; 0 when unknown.
 int ErrnoFromName(const std::string& name);

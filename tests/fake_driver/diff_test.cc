@@ -221,5 +221,35 @@ TEST(DiffTest, MaxLinesShortensAnEvent) {
   EXPECT_THAT(r.out, HasSubstr(" more\n"));
 }
 
+// The header said "model (...) != recorded (...)" even when nothing differed: it
+// names the two sides, and only a difference line says "!=".
+TEST(DiffTest, TheHeaderDoesNotClaimADifference) {
+  CommandResult r = RunCommand({kFakedrv, "diff", "--machine", MachinePath(kPairs[0]), TracePath(kPairs[0])},
+                               kTimeoutS);
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  const std::string header = r.out.substr(0, r.out.find('\n'));
+  EXPECT_THAT(header, HasSubstr("# fakedrv diff: model (traces/machines/hgx-h100-8x.json, driver 580.95.05, "
+                                "ABI 580.95.05) against recorded (traces/580.95.05/hgx-h100-8x.trace.jsonl, "));
+  EXPECT_THAT(header, Not(HasSubstr("!=")));
+  EXPECT_THAT(r.out, HasSubstr("\n# each difference: #EVENT NAME: STRUCT.FIELD: MODEL != RECORDED\n"));
+}
+
+// What the recording says of itself (the driver it reported) reaches the header:
+// printed escaped, never as the terminal control it holds.
+TEST(DiffTest, TheRecordingsTextIsPrintedEscaped) {
+  std::string text = nvprobe::testing::ReadFileOrEmpty(TracePath(kPairs[0]));
+  text = Replace(text, "\"machine\":{",
+                 "\"machine\":{\"recorded\":{\"driver_reported\":\"580.95.05\\u001b[2K\\u202e\\u009b1A\"},");
+  const std::string crafted = nvprobe::testing::TmpDir() + "/crafted-driver.trace.jsonl";
+  std::ofstream(crafted) << text;
+  CommandResult r = RunCommand({kFakedrv, "diff", "--machine", MachinePath(kPairs[0]), crafted}, kTimeoutS);
+  EXPECT_THAT(r.out, HasSubstr("driver 580.95.05\\x1b[2K\\u202e\\u009b1A, ABI 580.95.05)")) << r.out << r.err;
+  for (const std::string& stream : {r.out, r.err}) {
+    EXPECT_EQ(stream.find('\x1b'), std::string::npos);
+    EXPECT_EQ(stream.find("\xe2\x80\xae"), std::string::npos);
+    EXPECT_EQ(stream.find("\xc2\x9b"), std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace nvprobe::fakedrv::diff
