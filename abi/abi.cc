@@ -52,6 +52,12 @@ StatusOr<uint64_t> Abi::Constant(std::string_view name) const {
                        release_.ToString());
 }
 
+std::optional<DriverVersion> Abi::CarriedBackFrom(std::string_view name) const {
+  auto it = carried_back_.find(name);
+  if (it == carried_back_.end()) return std::nullopt;
+  return it->second;
+}
+
 const Binding* Abi::EscapeByNumber(uint32_t nr) const { return FindByNumber(escapes_, nr); }
 const Binding* Abi::ControlByNumber(uint32_t cmd) const { return FindByNumber(controls_, cmd); }
 const Binding* Abi::ClassByNumber(uint32_t hclass) const { return FindByNumber(classes_, hclass); }
@@ -157,6 +163,13 @@ Status Abi::Validate() const {
           return InternalError(where + b.name + ": params struct " + *p + " unknown");
         }
       }
+    }
+  }
+  for (const auto& [name, from] : carried_back_) {
+    if (!FindConstant(name)) return InternalError(where + name + ": carried back but not a constant");
+    if (!(release_ < from)) {
+      return InternalError(where + name + ": carried back from " + from.ToString() +
+                           ", which is not a later release");
     }
   }
   return OkStatus();

@@ -75,6 +75,17 @@ class Abi {
 
   const std::map<std::string, StructLayout, std::less<>>& structs() const { return structs_; }
   const std::map<std::string, uint64_t, std::less<>>& constants() const { return constants_; }
+  // The constants in constants() that are not from this release's headers: each
+  // carried back, with the same value, from the later release whose headers first
+  // name it (the driver reported the number before NVIDIA's headers named it; e.g.
+  // Ada's and Hopper's MC_ARCH_INFO implementations, named from 565.57.01), by name.
+  // Everything else in constants() is the release's own.
+  const std::map<std::string, DriverVersion, std::less<>>& carried_back() const {
+    return carried_back_;
+  }
+  // The release `name` was carried back from; nullopt for the release's own
+  // constants and for unknown names.
+  std::optional<DriverVersion> CarriedBackFrom(std::string_view name) const;
   const std::vector<Binding>& escapes() const { return escapes_; }
   const std::vector<Binding>& controls() const { return controls_; }
   const std::vector<Binding>& classes() const { return classes_; }
@@ -82,7 +93,8 @@ class Abi {
 
   // Every struct: fields sorted, inside the size, not overlapping, widths that fit
   // their kind; every nested buffer's size field and element struct exist; every
-  // binding names a known constant and struct. Returns the first problem.
+  // binding names a known constant and struct; every carried-back constant exists
+  // and comes from a later release. Returns the first problem.
   Status Validate() const;
 
  private:
@@ -91,6 +103,7 @@ class Abi {
   DriverVersion release_;
   std::map<std::string, StructLayout, std::less<>> structs_;
   std::map<std::string, uint64_t, std::less<>> constants_;
+  std::map<std::string, DriverVersion, std::less<>> carried_back_;
   std::vector<Binding> escapes_;
   std::vector<Binding> controls_;
   std::vector<Binding> classes_;

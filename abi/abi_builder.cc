@@ -140,6 +140,9 @@ void AbiBuilder::RemoveStruct(std::string_view name) {
 }
 
 void AbiBuilder::Constant(std::string name, uint64_t value) {
+  if (auto it = abi_.carried_back_.find(name); it != abi_.carried_back_.end()) {
+    abi_.carried_back_.erase(it);
+  }
   abi_.constants_[std::move(name)] = value;
 }
 
@@ -147,6 +150,15 @@ void AbiBuilder::RemoveConstant(std::string_view name) {
   if (auto it = abi_.constants_.find(name); it != abi_.constants_.end()) {
     abi_.constants_.erase(it);
   }
+  if (auto it = abi_.carried_back_.find(name); it != abi_.carried_back_.end()) {
+    abi_.carried_back_.erase(it);
+  }
+}
+
+void AbiBuilder::CarriedBackConstant(std::string name, uint64_t value, DriverVersion from) {
+  if (abi_.constants_.contains(name) && !abi_.carried_back_.contains(name)) return;
+  abi_.constants_[name] = value;
+  abi_.carried_back_[std::move(name)] = from;
 }
 
 void AbiBuilder::Bind(std::vector<Binding>& list, std::string name, uint64_t number,

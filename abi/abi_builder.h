@@ -73,8 +73,15 @@ class AbiBuilder {
   StructBuilder Struct(std::string name, uint32_t size);
   void RemoveStruct(std::string_view name);
 
+  // A constant of this release's headers. One carried back before (below) is the
+  // release's own from here on: the mark is dropped.
   void Constant(std::string name, uint64_t value);
   void RemoveConstant(std::string_view name);
+  // A constant this release's headers lack, carried back from the later release
+  // `from`, whose headers name it with `value` (Abi::carried_back()). Descendants
+  // inherit it, marked, until one declares it with Constant(). Never replaces a
+  // constant the release has of its own.
+  void CarriedBackConstant(std::string name, uint64_t value, DriverVersion from);
 
   // A constant that names an ioctl escape, control command or class, and the
   // struct it takes ("" for none). Re-binding a name replaces the old binding.

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <set>
 
 namespace nvprobe::abi {
@@ -104,17 +105,29 @@ std::vector<std::string> DiffAbis(const Abi& from, const Abi& to) {
       for (const Binding& b : *list) bound.insert(b.name);
     }
   }
+  // " (carried back from V)" for a constant not from `abi`'s own headers.
+  auto carried = [](const Abi& abi, const std::string& name) {
+    auto f = abi.CarriedBackFrom(name);
+    return f ? " (carried back from " + f->ToString() + ")" : std::string();
+  };
   for (const auto& [name, v] : from.constants()) {
     if (bound.contains(name)) continue;
     auto t = to.FindConstant(name);
     if (!t) {
-      out.push_back("constant " + name + " removed (was " + Hex(v) + ")");
+      out.push_back("constant " + name + " removed (was " + Hex(v) + carried(from, name) + ")");
     } else if (*t != v) {
       out.push_back("constant " + name + " " + Hex(v) + " -> " + Hex(*t));
+    } else if (auto cf = from.CarriedBackFrom(name), ct = to.CarriedBackFrom(name); cf != ct) {
+      auto where = [](const std::optional<DriverVersion>& f) {
+        return f ? "carried back from " + f->ToString() : std::string("in the headers");
+      };
+      out.push_back("constant " + name + " = " + Hex(v) + " now " + where(ct) + " (was " +
+                    where(cf) + ")");
     }
   }
   for (const auto& [name, v] : to.constants()) {
-    if (!bound.contains(name) && !from.FindConstant(name)) out.push_back("constant " + name + " = " + Hex(v) + " added");
+    if (!bound.contains(name) && !from.FindConstant(name))
+      out.push_back("constant " + name + " = " + Hex(v) + " added" + carried(to, name));
   }
   auto fa = from.semantics().List();
   auto fb = to.semantics().List();

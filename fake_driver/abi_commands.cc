@@ -38,7 +38,11 @@ std::string Hex(uint64_t v) {
 
 void DumpText(const abi::Abi& a, std::ostream& out) {
   out << "driver " << a.release().ToString() << ": " << a.structs().size() << " structs, "
-      << a.constants().size() << " constants\n";
+      << a.constants().size() << " constants";
+  if (!a.carried_back().empty()) {
+    out << " (" << a.carried_back().size() << " carried back from later releases)";
+  }
+  out << "\n";
   for (const auto& [name, s] : a.structs()) {
     out << "\nstruct " << name << " (" << s.size << " bytes)\n";
     for (const abi::Field& f : s.fields) {
@@ -85,7 +89,13 @@ void DumpText(const abi::Abi& a, std::ostream& out) {
     out << "  " << name << ": " << (on ? "on" : "off") << "\n";
   }
   out << "\nconstants\n";
-  for (const auto& [name, v] : a.constants()) out << "  " << name << " = " << Hex(v) << "\n";
+  for (const auto& [name, v] : a.constants()) {
+    out << "  " << name << " = " << Hex(v);
+    if (auto from = a.CarriedBackFrom(name)) {
+      out << "  (carried back from " << from->ToString() << ", not in this release's headers)";
+    }
+    out << "\n";
+  }
 }
 
 }  // namespace

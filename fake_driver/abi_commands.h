@@ -1,6 +1,7 @@
 // `fakedrv abi ...`: look at the ABI layer from the command line.
 //   versions              every known release, its parent, and whether it has a delta
-//   dump --driver V       one release's structs and constants (--json: contract 1)
+//   dump --driver V       one release's structs and constants (--json: contract 1),
+//                         constants carried back from later releases marked as such
 //   diff V1 V2            what changed between two releases
 // Each function writes results to `out`, notices and errors to `err`, and returns
 // the process exit status.

@@ -3,6 +3,8 @@
 // them before 565.57.01; the UVM module's copy (kernel-open/nvidia-uvm/ctrl2080mc.h)
 // lists every one the driver reports, and both agree where both have a name.
 // architecture = chip family << 4; implementation picks the chip within the family.
+// Ada's and Hopper's implementations, which no header names before 565.57.01, are
+// carried back from there (r565.cc), marked as not from these headers.
 #include "abi/releases/deltas.h"
 
 namespace nvprobe::abi::releases {

@@ -23,6 +23,11 @@ void BaseArchitectures(AbiBuilder& b);
 void BaseInfoIndices(AbiBuilder& b);
 void Root_515_43_04(AbiBuilder& b);
 
+// Constants a later release's headers first name, carried back to every release
+// before it (AbiBuilder::CarriedBackConstant); the root applies them, so each
+// release before that one inherits them, marked as not from its own headers.
+void CarryBack_565_57_01(AbiBuilder& b);  // Ada's and Hopper's implementations
+
 // The leading fields NVOS21_PARAMETERS and NVOS64_PARAMETERS share (nvos.h), up to
 // pAllocParms, whose size comes from `alloc_size_field` (535.43.02 on) or else from
 // the class's params struct.

@@ -11,6 +11,8 @@ void Root_515_43_04(AbiBuilder& b) {
   BaseStatusCodes(b);
   BaseArchitectures(b);
   BaseInfoIndices(b);
+  // Not from 515.43.04's headers: see deltas.h.
+  CarryBack_565_57_01(b);
 }
 
 }  // namespace nvprobe::abi::releases

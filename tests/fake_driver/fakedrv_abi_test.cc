@@ -107,6 +107,32 @@ TEST(FakedrvAbiTest, TextDumpDescribesKindsAndNestedBuffers) {
   EXPECT_THAT(r.out, HasSubstr("gpuInfoList -> NV2080_CTRL_GPU_INFO, count gpuInfoListSize"));
 }
 
+// Ada's and Hopper's implementation numbers, which NVIDIA's headers name only from
+// 565.57.01, are in an earlier release's dump too, marked as carried back.
+TEST(FakedrvAbiTest, DumpShowsImplementationsCarriedBackFrom565) {
+  Result r = Fakedrv("abi dump --driver 550.163.01 --json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["driver"], "550.163.01");
+  EXPECT_EQ(j["constants"]["NV2080_CTRL_MC_ARCH_INFO_IMPLEMENTATION_AD102"], 2);
+  EXPECT_EQ(j["constants"]["NV2080_CTRL_MC_ARCH_INFO_IMPLEMENTATION_AD104"], 4);
+  EXPECT_EQ(j["constants"]["NV2080_CTRL_MC_ARCH_INFO_IMPLEMENTATION_GH100"], 0);
+  EXPECT_EQ(j["carried_back"]["NV2080_CTRL_MC_ARCH_INFO_IMPLEMENTATION_AD102"], "565.57.01");
+  EXPECT_FALSE(j["carried_back"].contains("NV2080_CTRL_MC_ARCH_INFO_IMPLEMENTATION_GA102"));
+  Result text = Fakedrv("abi dump --driver 550.163.01");
+  ASSERT_EQ(text.status, 0) << text.err;
+  EXPECT_THAT(text.out, HasSubstr("(11 carried back from later releases)"));
+  EXPECT_THAT(text.out, HasSubstr("  NV2080_CTRL_MC_ARCH_INFO_IMPLEMENTATION_AD102 = 0x2  (carried "
+                                  "back from 565.57.01, not in this release's headers)\n"));
+  EXPECT_THAT(text.out, HasSubstr("  NV2080_CTRL_MC_ARCH_INFO_IMPLEMENTATION_GA102 = 0x2\n"));
+  // From 565.57.01 on they are the release's own: no mark, the contract's three keys.
+  Result own = Fakedrv("abi dump --driver 565.57.01 --json");
+  ASSERT_EQ(own.status, 0) << own.err;
+  nlohmann::json o = nlohmann::json::parse(own.out);
+  EXPECT_EQ(o.size(), 3u);
+  EXPECT_EQ(o["constants"]["NV2080_CTRL_MC_ARCH_INFO_IMPLEMENTATION_AD102"], 2);
+}
+
 TEST(FakedrvAbiTest, BadInputIsOneLineAndNonZero) {
   struct Case {
     std::string args;
