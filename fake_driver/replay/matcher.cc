@@ -98,15 +98,16 @@ class HandleMatcher {
 class InputMatcher {
  public:
   InputMatcher(const HandleMap& handles,
-               const std::unordered_map<const abi::StructLayout*, ComparePlan>& plans)
-      : handles_(handles), plans_(plans) {}
+               const std::unordered_map<const abi::StructLayout*, ComparePlan>& plans,
+               bool format1)
+      : handles_(handles), plans_(plans), format1_(format1) {}
 
   bool Equal(const ArgBuffer& rec, const ArgBuffer& live, bool top) {
     if (rec.layout != live.layout || rec.in.size() != live.in.size()) return false;
     // Raw nested buffers are outputs (strings the driver fills); raw top-level
     // arguments are inputs.
     if (rec.layout == nullptr) return !top || rec.in == live.in;
-    if (rec.nested.size() != live.nested.size()) return false;
+    if (rec.nested.size() != live.nested.size() && !Format1AllocParams(rec, live)) return false;
     const abi::StructLayout& layout = *rec.layout;
     auto cached = plans_.find(&layout);
     ComparePlan own;
@@ -141,8 +142,22 @@ class InputMatcher {
   std::vector<std::pair<uint32_t, uint32_t>>& bindings() { return handles_.bindings; }
 
  private:
+  // A format 1 trace recorded no params for an allocation whose paramsSize was 0
+  // (arg_buffer.h, AllocParamsLength): the live request's are not compared then.
+  bool Format1AllocParams(const ArgBuffer& rec, const ArgBuffer& live) const {
+    if (!format1_ || live.nested.size() != rec.nested.size() + 1) return false;
+    for (const ArgBuffer& ln : live.nested) {
+      if (rec.FindNested(ln.field) != nullptr) continue;
+      const abi::Field* f = live.layout->Find(ln.field);
+      return f != nullptr && f->nested &&
+             f->nested->element_from == abi::NestedBuffer::ElementFrom::kAllocClass;
+    }
+    return false;
+  }
+
   HandleMatcher handles_;
   const std::unordered_map<const abi::StructLayout*, ComparePlan>& plans_;
+  const bool format1_;
 };
 
 // Closest(): how alike two requests are, field by field, even when they differ.
@@ -235,7 +250,7 @@ std::optional<Match> Matcher::Find(const LiveRequest& req, const HandleMap& hand
     if (fallback && consumed_[i]) continue;
     if (filter && signatures_[i] != signature) continue;
     const IoctlEvent& ev = trace_.events[i];
-    InputMatcher cmp(handles, plans_);
+    InputMatcher cmp(handles, plans_, trace_.version == 1);
     if (!cmp.Equal(ev.args, req.args, true)) continue;
     Match m{i, &ev, std::move(cmp.bindings())};
     if (!consumed_[i]) return m;

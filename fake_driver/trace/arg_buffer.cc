@@ -31,7 +31,8 @@ const abi::StructLayout* EscapeLayout(const abi::Abi& abi, uint32_t nr, uint64_t
 
 StatusOr<std::vector<PointerTarget>> PointerTargets(const abi::Abi& abi,
                                                     const abi::StructLayout& layout,
-                                                    std::span<const uint8_t> bytes) {
+                                                    std::span<const uint8_t> bytes,
+                                                    AllocParamsLength alloc) {
   std::vector<PointerTarget> out;
   if (bytes.size() != layout.size) return out;
   for (const abi::Field& f : layout.fields) {
@@ -75,7 +76,11 @@ StatusOr<std::vector<PointerTarget>> PointerTargets(const abi::Abi& abi,
     // No size field and no fixed size: one struct of the selected layout
     // (NVOS21.pAllocParms before 535.43.02 carries no paramsSize; the RM copies in
     // sizeof the class's params).
-    if (nb.size_field.empty() && nb.fixed_size == 0 && t.layout != nullptr) {
+    // An allocation's known class: its params struct, whatever the size field says
+    // (arg_buffer.h, AllocParamsLength).
+    const bool class_size = nb.element_from == abi::NestedBuffer::ElementFrom::kAllocClass &&
+                            alloc == AllocParamsLength::kClassSize;
+    if ((class_size || (nb.size_field.empty() && nb.fixed_size == 0)) && t.layout != nullptr) {
       count = nb.unit == abi::NestedBuffer::SizeUnit::kElements ? 1 : t.layout->size;
     }
     if (nb.unit == abi::NestedBuffer::SizeUnit::kElements) {

@@ -55,9 +55,18 @@ const abi::StructLayout* EscapeLayout(const abi::Abi& abi, uint32_t nr, uint64_t
 // The nested buffers that `bytes` (exactly one `layout` struct) point at, per the
 // ABI: null pointers and zero lengths are left out. Fails when a length is larger
 // than kMaxNestedBytes or an element struct is unknown.
-StatusOr<std::vector<PointerTarget>> PointerTargets(const abi::Abi& abi,
-                                                    const abi::StructLayout& layout,
-                                                    std::span<const uint8_t> bytes);
+//
+// An allocation's params (kAllocClass) are as long as the class's params struct,
+// whatever the request's paramsSize says: the RM copies in the class's size
+// (src/nvidia/src/kernel/rmapi/alloc_free.c:serverAllocApiCopyIn() sizes the copy
+// by param_copy.c:rmapiParamsCopyInit(), from the class alone; NVML allocates
+// NV01_DEVICE_0 with paramsSize 0 and its deviceId in the params). Format 1
+// traces were written by the earlier rule, the size field's length (0: none):
+// kSizeField reads them as written.
+enum class AllocParamsLength { kClassSize, kSizeField };
+StatusOr<std::vector<PointerTarget>> PointerTargets(
+    const abi::Abi& abi, const abi::StructLayout& layout, std::span<const uint8_t> bytes,
+    AllocParamsLength alloc = AllocParamsLength::kClassSize);
 
 // Calls `fn(field, offset)` for every field of `kind` in `bytes` read as `layout`
 // (once per element when `bytes` holds several structs back to back).

@@ -1,4 +1,4 @@
-// A trace (format version 1, see traces/FORMAT.md): the fake machine's files and
+// A trace (format versions 1 and 2, see traces/FORMAT.md): the fake machine's files and
 // device nodes, and the ioctl events that a replay answers from. Loaded once and
 // never changed while a replay runs.
 #ifndef NVPROBE_FAKE_DRIVER_TRACE_TRACE_H_
@@ -18,7 +18,9 @@
 namespace nvprobe::fakedrv {
 
 inline constexpr char kTraceFormatName[] = "nvprobe-trace";
-inline constexpr int kTraceFormatVersion = 1;
+// What WriteTrace writes; the loader reads every version from the oldest.
+inline constexpr int kTraceFormatVersion = 2;
+inline constexpr int kOldestTraceFormatVersion = 1;
 
 enum class NodeType { kFile, kDir, kCharDev, kAbsent };
 
@@ -49,6 +51,7 @@ struct IoctlEvent {
 
 struct Trace {
   std::string source;  // file name, for messages
+  int version = 0;     // the header's format version (0 until read)
   std::string driver;  // as written in the header
   std::string origin;  // "synthesized" or "recorded"
   std::string provenance;

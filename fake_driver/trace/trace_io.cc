@@ -297,12 +297,23 @@ struct Fields {
   }
 };
 
+// How a trace's byte strings are read: its format version's encoding, and what is
+// left of the decoded bytes the whole trace may take (TraceLimits): a zero run
+// makes a short line a large buffer.
+struct ByteStrings {
+  bool zero_runs = true;
+  // Format 1 sized allocation params by paramsSize (arg_buffer.h).
+  AllocParamsLength alloc = AllocParamsLength::kClassSize;
+  size_t limit = kMaxTraceDecodedBytes;
+  size_t budget = kMaxTraceDecodedBytes;  // what is left of `limit`
+};
+
 // Reads "in"/"out" of a buffer object and its nested buffers, checking them
 // against the ABI. `where` names the buffer in messages.
 class BufferParser {
  public:
-  BufferParser(const abi::Abi& abi, Problems& problems, int line)
-      : abi_(abi), problems_(problems), line_(line) {}
+  BufferParser(const abi::Abi& abi, Problems& problems, int line, ByteStrings& bytes)
+      : abi_(abi), problems_(problems), line_(line), bytes_(bytes) {}
 
   // `in_hex`, `out_hex`, `struct_name`, `nested`: the buffer object's members of
   // those names (struct_name: "struct"), empty when absent.
@@ -310,12 +321,10 @@ class BufferParser {
              const std::string& where, ArgBuffer& buf) {
     if (!in_hex.is_string()) return Fail(where + ": \"in\" (hex string) missing");
     if (!out_hex.is_string()) return Fail(where + ": \"out\" (hex string) missing");
-    StatusOr<std::vector<uint8_t>> in = HexDecode(in_hex.string());
-    if (!in.ok()) return Fail(where + ": \"in\": " + in.status().message());
-    StatusOr<std::vector<uint8_t>> out = HexDecode(out_hex.string());
-    if (!out.ok()) return Fail(where + ": \"out\": " + out.status().message());
-    buf.in = std::move(*in);
-    buf.out = std::move(*out);
+    if (!Decode(in_hex.string(), where + ": \"in\"", buf.in) ||
+        !Decode(out_hex.string(), where + ": \"out\"", buf.out)) {
+      return false;
+    }
     if (buf.in.size() != buf.out.size()) {
       return Fail(where + ": \"in\" has " + std::to_string(buf.in.size()) + " bytes but \"out\" has " +
                   std::to_string(buf.out.size()));
@@ -339,10 +348,25 @@ class BufferParser {
     return false;
   }
 
+  // One byte string, sized before anything is allocated for it.
+  bool Decode(std::string_view text, const std::string& what, std::vector<uint8_t>& to) {
+    StatusOr<size_t> size = ByteStringSize(text, bytes_.zero_runs);
+    if (!size.ok()) return Fail(what + ": " + size.status().message());
+    if (*size > bytes_.budget) {
+      return Fail(what + ": " + std::to_string(*size) + " bytes, beyond the " +
+                  std::to_string(bytes_.limit) + " bytes of ioctl data a trace may hold");
+    }
+    StatusOr<std::vector<uint8_t>> b = ByteStringDecode(text, bytes_.zero_runs, kMaxNestedBytes);
+    if (!b.ok()) return Fail(what + ": " + b.status().message());
+    bytes_.budget -= b->size();
+    to = std::move(*b);
+    return true;
+  }
+
   bool ParseNested(JsonView nested, const std::string& where, ArgBuffer& buf) {
     std::vector<PointerTarget> targets;
     if (buf.layout != nullptr) {
-      StatusOr<std::vector<PointerTarget>> t = PointerTargets(abi_, *buf.layout, buf.in);
+      StatusOr<std::vector<PointerTarget>> t = PointerTargets(abi_, *buf.layout, buf.in, bytes_.alloc);
       if (!t.ok()) return Fail(where + ": " + t.status().message());
       targets = std::move(*t);
     }
@@ -397,6 +421,7 @@ class BufferParser {
   const abi::Abi& abi_;
   Problems& problems_;
   int line_;
+  ByteStrings& bytes_;
 };
 
 // The kernel's limits for a device number (include/linux/kdev_t.h: MINORBITS 20,
@@ -511,7 +536,8 @@ bool ParseFileNode(JsonView j, int line, Problems& p, FileNode& node) {
 
 // `files`: the index in trace.files of each path listed so far.
 bool ParseEvent(JsonView j, int line, const Trace& trace,
-                const std::unordered_map<std::string, size_t>& files, Problems& p, IoctlEvent& ev) {
+                const std::unordered_map<std::string, size_t>& files, Problems& p,
+                ByteStrings& bytes, IoctlEvent& ev) {
   const abi::Abi& abi = *trace.abi;
   ev.line = line;
   enum { kIoctl, kRequest, kEscape, kIn, kOut, kNested, kNotFollowed, kRet, kErrno };
@@ -563,10 +589,12 @@ bool ParseEvent(JsonView j, int line, const Trace& trace,
       p.Add(line, "an event with \"nested_not_followed\" has no \"nested\" buffers");
       return false;
     }
-    if (!BufferParser(abi, p, line).Parse(f.value[kIn], f.value[kOut], {}, {}, req, ev.args)) return false;
+    if (!BufferParser(abi, p, line, bytes).Parse(f.value[kIn], f.value[kOut], {}, {}, req, ev.args)) {
+      return false;
+    }
   } else {
     ev.args.layout = EscapeLayout(abi, ev.nr(), _IOC_SIZE(ev.request));
-    if (!BufferParser(abi, p, line)
+    if (!BufferParser(abi, p, line, bytes)
              .Parse(f.value[kIn], f.value[kOut], {}, f.value[kNested], esc->name, ev.args)) {
       return false;
     }
@@ -654,6 +682,7 @@ class TraceParser {
               const TraceLimits& limits)
       : registry_(registry), limits_(limits), p_(name, result_.errors), reader_(in, limits) {
     result_.trace.source = name;
+    bytes_.limit = bytes_.budget = limits.max_decoded_bytes;
   }
 
   // Reads to the end, or up to the first ioctl event when `stop_at_events`.
@@ -676,7 +705,9 @@ class TraceParser {
   void AddEvent(JsonView j) {
     events_started_ = true;
     IoctlEvent ev;
-    if (ParseEvent(j, line_, result_.trace, paths_, p_, ev)) result_.trace.events.push_back(std::move(ev));
+    if (ParseEvent(j, line_, result_.trace, paths_, p_, bytes_, ev)) {
+      result_.trace.events.push_back(std::move(ev));
+    }
   }
 
   const abi::Registry& registry_;
@@ -685,6 +716,7 @@ class TraceParser {
   Problems p_;
   LineReader reader_;
   JsonDoc doc_;            // reused: its arrays keep their capacity
+  ByteStrings bytes_;
   std::string rewritten_;  // a line nlohmann_json rewrote for JsonDoc
   int line_ = 0;
   bool header_ = false, events_started_ = false;
@@ -764,13 +796,19 @@ void TraceParser::Read(bool stop_at_events) {
         return;
       }
       const JsonView version = j.Find("version");
-      if (!EqualsInteger(version, kTraceFormatVersion)) {
+      for (int v = kOldestTraceFormatVersion; v <= kTraceFormatVersion; ++v) {
+        if (EqualsInteger(version, v)) trace.version = v;
+      }
+      if (trace.version == 0) {
         p_.Add(line_, "unknown trace format version " +
-                        (version ? version.Dump() : std::string("(none)")) +
-                        " (this fakedrv reads version 1)");
+                        (version ? version.Dump() : std::string("(none)")) + " (this fakedrv reads versions " +
+                        std::to_string(kOldestTraceFormatVersion) + " to " +
+                        std::to_string(kTraceFormatVersion) + ")");
         done_ = true;
         return;
       }
+      bytes_.zero_runs = trace.version >= 2;
+      bytes_.alloc = trace.version >= 2 ? AllocParamsLength::kClassSize : AllocParamsLength::kSizeField;
       static constexpr std::array<std::string_view, 6> kHeaderKeys = {
           "format", "version", "driver", "origin", "provenance", "machine"};
       if (!OnlyKnownKeys(j, kHeaderKeys,
@@ -943,8 +981,8 @@ Json BufferJson(const ArgBuffer& b, bool top) {
     j["field"] = b.field;
     if (b.layout != nullptr) j["struct"] = b.layout->name;
   }
-  j["in"] = HexEncode(b.in);
-  j["out"] = HexEncode(b.out);
+  j["in"] = ByteStringEncode(b.in);
+  j["out"] = ByteStringEncode(b.out);
   if (!b.nested.empty()) {
     Json n = Json::array();
     for (const ArgBuffer& c : b.nested) n.push_back(BufferJson(c, false));

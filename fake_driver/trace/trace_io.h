@@ -33,9 +33,14 @@ struct TraceLoad {
 inline constexpr size_t kMaxTraceLineBytes = size_t{8} << 20;   // 8 MiB
 inline constexpr size_t kMaxTraceFileBytes = size_t{64} << 20;  // 64 MiB
 
+// What a trace's ioctl buffers may decode to in all (format 2's zero runs make a
+// short line a large buffer; each buffer is also at most kMaxNestedBytes).
+inline constexpr size_t kMaxTraceDecodedBytes = size_t{256} << 20;  // 256 MiB
+
 struct TraceLimits {
   size_t max_line_bytes = kMaxTraceLineBytes;  // without the newline
   size_t max_file_bytes = kMaxTraceFileBytes;
+  size_t max_decoded_bytes = kMaxTraceDecodedBytes;
 };
 
 // A line longer than the limit is "NAME:LINE: line too long (N bytes > LIMIT)",

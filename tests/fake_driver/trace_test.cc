@@ -180,7 +180,7 @@ TEST(TraceLoadTest, EveryValidationError) {
   };
   const std::vector<Case> cases = {
       {1, [](Json& j) { j["format"] = "other"; }, "t.jsonl:1: the first line must be the header"},
-      {1, [](Json& j) { j["version"] = 2; }, "t.jsonl:1: unknown trace format version 2"},
+      {1, [](Json& j) { j["version"] = 3; }, "t.jsonl:1: unknown trace format version 3 (this fakedrv reads versions 1 to 2)"},
       {1, [](Json& j) { j["driver"] = "123.45"; }, "t.jsonl:1: driver \"123.45\" is not a release known"},
       {1, [](Json& j) { j["origin"] = "guessed"; }, "t.jsonl:1: \"origin\" must be"},
       {dev, [](Json& j) { j["type"] = "socket"; }, ":" + std::to_string(dev) + ": \"type\" must be"},

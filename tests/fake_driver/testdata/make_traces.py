@@ -39,6 +39,18 @@ def ev(dev, nr, inb, outb, nested=None, ret=0, errno=0):
     e["ret"] = ret; e["errno"] = errno
     return e
 
+def enc(b):
+    """Format 2's byte string: hex, runs of 4 or more zero bytes as "<N>" (traces/FORMAT.md)."""
+    out, i = [], 0
+    while i < len(b):
+        run = 0
+        while i + run < len(b) and b[i + run] == 0: run += 1
+        if run >= 4:
+            out.append("<%d>" % run); i += run
+        else:
+            n = max(run, 1); out.append(bytes(b[i:i + n]).hex()); i += n
+    return "".join(out)
+
 def nest(field, struct, inb, outb, nested=None):
     n = {"field": field}
     if struct: n["struct"] = struct
@@ -51,8 +63,8 @@ ROOT, DEV, SUB = 0xc1d00001, 0x5c000001, 0x5c000002
 PTR = 0x7ffd00001000
 VERSION = "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  580.95.05  Release Build  (dvs-builder@U22-I3-AE18-23-3)  Tue Sep 23 09:55:41 UTC 2025\nGCC version:  gcc version 12.3.0 (Ubuntu 12.3.0-1ubuntu1~22.04.2) \n"
 
-def header(provenance):
-    return {"format": "nvprobe-trace", "version": 1, "driver": DRIVER, "origin": "synthesized",
+def header(provenance, version=2):
+    return {"format": "nvprobe-trace", "version": version, "driver": DRIVER, "origin": "synthesized",
             "provenance": provenance,
             "machine": {"name": "h100-test", "gpus": [{"pci_bus_id": "0000:3b:00.0", "device_id": "0x2330"}]}}
 
@@ -96,10 +108,19 @@ get_info = ev(CTL, 0x2a, ctl, ctl,
 F = "NVOS00_PARAMETERS"
 free_root = ev(CTL, 0x29, buf(F, hRoot=ROOT, hObjectOld=ROOT), buf(F, hRoot=ROOT, hObjectOld=ROOT))
 
+def encoded(obj, code):
+    """`obj` with every "in"/"out" hex string re-encoded by `code`."""
+    if isinstance(obj, list): return [encoded(o, code) for o in obj]
+    if not isinstance(obj, dict): return obj
+    return {k: (code(bytes.fromhex(v)) if k in ("in", "out") else encoded(v, code)) for k, v in obj.items()}
+
 def write(path, lines):
     with open(path, "w") as f:
         for l in lines: f.write(json.dumps(l, separators=(",", ":")) + "\n")
 
+events = [version_q, card_info, alloc_root, alloc_dev, alloc_sub, get_info, free_root]
 write("tests/fake_driver/testdata/h100.trace.jsonl",
-      [header("hand-written for tests/fake_driver")] + files +
-      [version_q, card_info, alloc_root, alloc_dev, alloc_sub, get_info, free_root])
+      [header("hand-written for tests/fake_driver")] + files + encoded(events, enc))
+# The same machine in format 1 (plain hex): what the loader still reads.
+write("tests/fake_driver/testdata/h100-v1.trace.jsonl",
+      [header("hand-written for tests/fake_driver", 1)] + files + encoded(events, bytes.hex))
