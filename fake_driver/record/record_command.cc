@@ -12,6 +12,7 @@
 #include <map>
 #include <sstream>
 
+#include "fake_driver/trace/executable_path.h"
 #include "fake_driver/trace/hex.h"
 #include "fake_driver/trace/output_file.h"
 #include "fake_driver/record/record_anonymize.h"
@@ -164,6 +165,12 @@ int RecordCommand(const abi::Registry& registry, const RecordOptions& options, s
     }
   }
   // Found out now, not after CMD has run.
+  if (StatusOr<std::string> program = FindExecutable(options.argv[0]);
+      program.ok() && SameFile(options.output, *program)) {
+    err << "fakedrv record: -o " << options.output << " is the program to record (" << *program
+        << "); write the trace elsewhere (the command was not run)\n";
+    return kExitRecordFailed;
+  }
   if (Status s = CheckOutputPath(options.output); !s.ok()) {
     err << "fakedrv record: " << s.message() << " (the command was not run)\n";
     return kExitRecordFailed;

@@ -7,36 +7,11 @@
 #include <sstream>
 
 #include "fake_driver/synth/synth.h"
+#include "fake_driver/trace/executable_path.h"
 #include "fake_driver/trace/output_file.h"
 #include "fake_driver/trace/trace_io.h"
 
 namespace nvprobe::fakedrv {
-namespace {
-
-bool IsExecutableFile(const std::string& path) {
-  struct stat st;
-  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(path.c_str(), X_OK) == 0;
-}
-
-// `name` as execvp would find it, made absolute against our PATH now: the commands
-// run with a PATH of their own (synth_trace.cc).
-StatusOr<std::string> FindExecutable(const std::string& name) {
-  if (name.find('/') != std::string::npos) {
-    if (IsExecutableFile(name)) return name;
-    return InvalidArgumentError(name + ": not an executable file");
-  }
-  const char* path = std::getenv("PATH");
-  std::istringstream dirs(path ? path : "");
-  std::string dir;
-  while (std::getline(dirs, dir, ':')) {
-    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
-    if (IsExecutableFile(candidate)) return candidate;
-  }
-  return InvalidArgumentError(name + ": not found in PATH" +
-                              (name == "nvprobe" ? " (give --nvprobe PATH)" : ""));
-}
-
-}  // namespace
 
 int SynthCommand(const abi::Registry& registry, const SynthOptions& options, std::ostream& err) {
   const std::string& machine_path = options.machine_path;
@@ -55,8 +30,21 @@ int SynthCommand(const abi::Registry& registry, const SynthOptions& options, std
                 " is the machine description (--machine); write the answer elsewhere");
   if (!expected_path.empty() && SameFile(expected_path, trace_path))
     return fail("--expected " + expected_path + " is the trace (-o); write them to two files");
-  for (const std::string& out : {trace_path, expected_path}) {
-    if (Status s = out.empty() ? OkStatus() : CheckOutputPath(out); !s.ok()) return fail(s.message());
+  // The program synth runs (nvprobe or CMD) must not be replaced by an output.
+  const bool nvprobe_runs = options.command.empty();
+  StatusOr<std::string> program = FindExecutable(nvprobe_runs ? options.nvprobe_path : options.command[0]);
+  if (!program.ok()) {
+    return fail(program.status().message() +
+                (nvprobe_runs && options.nvprobe_path == "nvprobe" ? " (give --nvprobe PATH)" : ""));
+  }
+  for (const auto& [flag, out] : {std::pair<const char*, const std::string&>("-o", trace_path),
+                                  std::pair<const char*, const std::string&>("--expected", expected_path)}) {
+    if (out.empty()) continue;
+    if (SameFile(out, *program)) {
+      return fail(std::string(flag) + " " + out + " is the program synth runs (" + *program +
+                  "); write it elsewhere");
+    }
+    if (Status s = CheckOutputPath(out); !s.ok()) return fail(s.message());
   }
   // The expected answer models only faults on what nvprobe asks; another command
   // may meet any fault the model takes.
@@ -67,13 +55,9 @@ int SynthCommand(const abi::Registry& registry, const SynthOptions& options, std
   if (!abi.ok()) return fail(abi.status().message());
   if (Status s = CheckFaultStatuses(*m, **abi); !s.ok()) return fail(machine_path + ": " + s.message());
   std::vector<SynthRun> runs;
-  if (options.command.empty()) {
-    StatusOr<std::string> nvprobe = FindExecutable(options.nvprobe_path);
-    if (!nvprobe.ok()) return fail(nvprobe.status().message());
-    runs = NvprobeRuns(*nvprobe, driver);
+  if (nvprobe_runs) {
+    runs = NvprobeRuns(*program, driver);
   } else {
-    StatusOr<std::string> program = FindExecutable(options.command[0]);
-    if (!program.ok()) return fail(program.status().message());
     runs.push_back({options.command, {}});
     runs.back().argv[0] = *program;
   }

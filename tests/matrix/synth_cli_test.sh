@@ -62,6 +62,27 @@ $fakedrv synth --machine $machine --driver 580.95.05 -o "$out/t.jsonl" --expecte
 grep -qF "is the trace (-o)" "$out/err" || fail "-o X --expected X: $(cat "$out/err")"
 $fakedrv show "$out/t.jsonl" >/dev/null || fail "the trace was replaced"
 
+# Issue 21: an output that is the program being run is refused, and the program
+# is left as it was (synth --nvprobe ./np -o np replaced the binary and exited 0).
+cp probe/nvprobe "$out/np"
+chmod u+w "$out/np"
+(cd "$out" && "$OLDPWD/$fakedrv" synth --machine "$OLDPWD/$machine" --driver 580.95.05 \
+  --nvprobe ./np -o np 2>"$out/err")
+[ $? -eq 1 ] || fail "synth --nvprobe ./np -o np must exit 1"
+grep -qF -- "-o np is the program synth runs (./np)" "$out/err" || fail "no reason: $(cat "$out/err")"
+cmp -s probe/nvprobe "$out/np" || fail "synth overwrote the nvprobe it runs"
+$fakedrv synth --machine $machine --driver 580.95.05 -o "$out/t2.jsonl" --expected "$out/np" \
+  --nvprobe "$out/np" 2>"$out/err"
+[ $? -eq 1 ] || fail "--expected NP --nvprobe NP must exit 1"
+cmp -s probe/nvprobe "$out/np" || fail "synth overwrote the nvprobe it runs (--expected)"
+$fakedrv synth --machine $machine --driver 580.95.05 -o "$out/np" -- "$out/np" 2>"$out/err"
+[ $? -eq 1 ] || fail "synth -o CMD -- CMD must exit 1"
+cmp -s probe/nvprobe "$out/np" || fail "synth overwrote the command it runs"
+$fakedrv record -o "$out/np" -- "$out/np" 2>"$out/err"
+[ $? -ne 0 ] || fail "record -o CMD -- CMD must fail"
+grep -qF "is the program to record" "$out/err" || fail "record: no reason: $(cat "$out/err")"
+cmp -s probe/nvprobe "$out/np" || fail "record overwrote the program it records"
+
 # A write that fails part-way (here a 20 KB file-size limit) leaves the old trace
 # whole: synth writes a temporary file beside it and renames it over it.
 cp "$out/t.jsonl" "$out/good.jsonl"
