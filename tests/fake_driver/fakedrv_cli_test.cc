@@ -149,14 +149,24 @@ TEST(FakedrvRunMachineTest, AFilesVersionThatIsNoVersionIsRefusedNamingTheKey) {
   EXPECT_THAT(r.err, HasSubstr(path + ": faults.files_version: bad driver version \"abc\""));
 }
 
-// A description's text in run --machine's errors is escaped.
+// A description's text in run --machine's errors is escaped: a value it quotes,
+// and what the JSON parser last read.
 TEST(FakedrvRunMachineTest, DescriptionTextInErrorsIsEscaped) {
-  const std::string path = TmpDir() + "/garbage.json";
-  std::ofstream(path) << "{\"name\": \x1b[2K\xe2\x80\xae}";
+  std::ifstream in(kMachine);
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(in);
+  j["platform"] = "bare\x1b[2K\xe2\x80\xaemetal\xc2\x9b";
+  const std::string path = TmpDir() + "/l4-crafted-platform.json";
+  std::ofstream(path) << j.dump();
   CommandResult r = RunCommand({kFakedrv, "run", "--machine", path, "--driver", kDriver, "--", "/bin/true"}, 60);
   EXPECT_EQ(r.status, 1);
-  EXPECT_THAT(r.err, HasSubstr(path + ":1:"));
+  EXPECT_THAT(r.err, HasSubstr(path + ": platform: \"bare\\x1b[2K\\u202emetal\\u009b\" is not"));
   ExpectNothingATerminalObeys(r.err, "run --machine's error");
+  const std::string garbage = TmpDir() + "/garbage.json";
+  std::ofstream(garbage) << "{\"name\": \x1b[2K\xe2\x80\xae}";
+  r = RunCommand({kFakedrv, "run", "--machine", garbage, "--driver", kDriver, "--", "/bin/true"}, 60);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_THAT(r.err, HasSubstr(garbage + ":1:"));
+  ExpectNothingATerminalObeys(r.err, "run --machine's JSON error");
 }
 
 // `fakedrv abi` alone pointed to `fakedrv --help`; its subcommands are in its own.
