@@ -134,10 +134,13 @@ int Main(int argc, char** argv) {
   run->add_flag("--strict", run_opts.strict,
                 "exit 120 if any request had no recorded answer (--trace) or no handler "
                 "in the model (--machine)");
-  run->add_option("--log", run_log, "write diagnostics to FILE instead of stderr");
+  run->add_option("--log", run_log,
+                  "write diagnostics to FILE instead of stderr (with --machine: also each "
+                  "request the model does not support, otherwise only counted at exit)");
   run->add_flag("--verbose", run_opts.verbose,
                 "also log each served request and what answered it (the trace's FILE:LINE, "
-                "or the model's handler and its driver source)");
+                "or the model's handler and its driver source; with --machine, each request "
+                "it does not support)");
   // Three states: by default it is tried quietly (Linux 6.6+); the flags force it
   // either way, for measurements (bench/).
   std::optional<bool> run_sync_wake_up;

@@ -335,7 +335,11 @@ int RunModelCommand(const abi::Registry& registry, const std::string& machine_pa
   auto files = std::make_unique<const Trace>(model::MachineFilesOf(*machine, *abi, reported));
   auto responder = std::make_unique<model::MachineModel>(std::move(*machine), *abi, reported, diag);
   responder->set_verbose(options.verbose);
+  // Its "not supported" lines would interleave with the command's own output on
+  // stderr: listed under --verbose or into --log, else counted in one line at exit.
+  responder->set_list_not_supported(options.verbose || !log_path.empty());
   const int status = Serve(*files, *responder, options, diag, argv, err);
+  responder->SayHowManyUnlisted(err);
   Release(std::move(files), at_end);
   Release(std::move(responder), at_end);  // never used again: its `diag` may close first
   return status;

@@ -88,11 +88,33 @@ std::string MachineModel::Describe(const Request& r) const {
 
 void MachineModel::NotSupported(const Request& r, const std::string& what) {
   ++not_supported_;
+  if (!list_not_supported_ && !verbose_) {
+    ++unlisted_;
+    return;
+  }
   diag_ << "fakedrv: model: not supported, pid " << r.pid << ": " << what << std::endl;
 }
 
+void MachineModel::SayHowManyUnlisted(std::ostream& out) const {
+  if (unlisted_ == 0) return;
+  out << "fakedrv: model: " << unlisted_ << " request(s) answered as not supported "
+      << "(--verbose or --log FILE lists them)" << std::endl;
+}
+
+void MachineModel::Released(OpenFileId file) {
+  // kernel-open/nvidia/nv.c:nvidia_close() (nvidia_ctl_close() for the control
+  // device) -> arch/nvalloc/unix/src/osapi.c:rm_cleanup_file_private() ->
+  // RmFreeUnusedClients(): every client allocated through this file goes, with
+  // everything under it.
+  const int freed = objects_.FreeClientsOf(file);
+  if (verbose_ && freed > 0) {
+    diag_ << "fakedrv: model: open file " << file << " closed: freed " << freed
+          << " client(s) <- nv.c:nvidia_close()" << std::endl;
+  }
+}
+
 IoctlResult MachineModel::Handle(const std::string& device, uint32_t request, uint64_t arg,
-                                 TargetMemory& mem, int pid, int fd) {
+                                 TargetMemory& mem, int pid, OpenFileId file) {
   uint32_t nr = request & 0xff;
   uint32_t size = _IOC_SIZE(request);
   const abi::Binding* esc = abi_->EscapeByNumber(nr);
@@ -113,11 +135,11 @@ IoctlResult MachineModel::Handle(const std::string& device, uint32_t request, ui
     if (size > abi_->FindConstant("NV_ABSOLUTE_MAX_IOCTL_SIZE").value_or(16384)) return {-1, EINVAL};
     esc = abi_->EscapeByNumber(nr);
   }
-  return Serve(device, nr, size, arg, mem, pid, fd);
+  return Serve(device, nr, size, arg, mem, pid, file);
 }
 
 IoctlResult MachineModel::Serve(const std::string& device, uint32_t nr, uint32_t size, uint64_t arg,
-                                TargetMemory& mem, int pid, int fd) {
+                                TargetMemory& mem, int pid, OpenFileId file) {
   ArgBuffer args;
   args.address = arg;
   args.in.resize(size);
@@ -126,7 +148,7 @@ IoctlResult MachineModel::Serve(const std::string& device, uint32_t nr, uint32_t
   if (esc != nullptr && !esc->params_struct.empty())
     args.layout = abi_->FindStruct(esc->ParamsForSize(size, *abi_));
   if (!mem.Read(arg, args.in).ok()) return {-1, EFAULT};
-  Request r{device, nr, args, mem, pid, fd};
+  Request r{device, nr, args, mem, pid, file};
   if (esc == nullptr || esc->name == "NV_ESC_IOCTL_XFER_CMD") {
     // nv.c:nvidia_ioctl() hands unknown numbers (and an XFER inside an XFER) to the
     // RM, whose escape.c:RmIoctl() rejects them: -EINVAL.
@@ -269,7 +291,7 @@ MachineModel::RmAnswer MachineModel::Alloc(Request& r) {
     // picks the handle when hObjectNew is 0 and writes it back, and into the
     // params' hClient (class/cl0000.h NV0000_ALLOC_PARAMETERS, whose first member is
     // the NvHandle).
-    a = {objects_.AllocClient(h_new, hclass, r.fd, &handle), "rs_server.c:serverAllocClient()"};
+    a = {objects_.AllocClient(h_new, hclass, r.file, &handle), "rs_server.c:serverAllocClient()"};
     if (std::string_view(a.status) == "NV_OK") {
       const uint64_t params = Field(r.args, "pAllocParms");
       ArgBuffer* read = nullptr;
@@ -282,13 +304,13 @@ MachineModel::RmAnswer MachineModel::Alloc(Request& r) {
         uint8_t bytes[sizeof(uint32_t)];
         StoreUint(bytes, 0, sizeof bytes, handle);
         if (!r.mem.Write(params, bytes).ok()) {
-          objects_.Free(handle, handle, r.fd);
+          objects_.Free(handle, handle, r.file);
           return {"NV_ERR_INVALID_ARGUMENT", "pAllocParms unwritable"};
         }
       }
     }
   } else {
-    RmClient* client = objects_.ClientOn(h_root, r.fd);
+    RmClient* client = objects_.ClientOn(h_root, r.file);
     if (client == nullptr) return {"NV_ERR_INVALID_CLIENT", "client.c:rmclientValidate_IMPL()"};
     a = AllocChecked(r, *client, h_parent, hclass, cls->name, &handle);
   }
@@ -330,13 +352,13 @@ MachineModel::RmAnswer MachineModel::AllocChecked(Request& r, RmClient& client, 
 
 MachineModel::RmAnswer MachineModel::Free(Request& r) {
   return {objects_.Free(static_cast<uint32_t>(Field(r.args, "hRoot")),
-                        static_cast<uint32_t>(Field(r.args, "hObjectOld")), r.fd),
+                        static_cast<uint32_t>(Field(r.args, "hObjectOld")), r.file),
           "rs_server.c:serverFreeResourceTree()"};
 }
 
 MachineModel::RmAnswer MachineModel::Control(Request& r) {
   const uint32_t cmd = static_cast<uint32_t>(Field(r.args, "cmd"));
-  RmClient* client = objects_.ClientOn(static_cast<uint32_t>(Field(r.args, "hClient")), r.fd);
+  RmClient* client = objects_.ClientOn(static_cast<uint32_t>(Field(r.args, "hClient")), r.file);
   if (client == nullptr) return {"NV_ERR_INVALID_CLIENT", "client.c:rmclientValidate_IMPL()"};
   const RmObject* o = RmObjects::Find(*client, static_cast<uint32_t>(Field(r.args, "hObject")));
   if (o == nullptr) return {"NV_ERR_INVALID_OBJECT_HANDLE", "rmapi/control.c:_rmapiRmControl()"};
@@ -348,8 +370,11 @@ MachineModel::RmAnswer MachineModel::Control(Request& r) {
     return {it->second.c_str(), "machine description: faults.control_status"};
   const ControlHandler* h = c ? FindControlHandler(c->name) : nullptr;
   if (h == nullptr) {
-    NotSupported(r, name + " (" + HexNumber(cmd) + ", paramsSize " +
-                        std::to_string(Field(r.args, "paramsSize")) + ") on " + HexNumber(o->handle));
+    // The command once: by the ABI layer's name with its number (what a handler is
+    // added for), or as the number alone.
+    NotSupported(r, (c ? c->name + " (" + HexNumber(cmd) + ", " : "cmd " + HexNumber(cmd) + " (") +
+                        "paramsSize " + std::to_string(Field(r.args, "paramsSize")) + ") on " +
+                        HexNumber(o->handle));
     return {"NV_ERR_NOT_SUPPORTED", "no handler"};
   }
   const abi::StructLayout* params = abi_->FindStruct(c->params_struct);

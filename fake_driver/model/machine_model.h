@@ -28,12 +28,23 @@ class MachineModel : public IoctlResponder {
                std::ostream& diagnostics);
 
   IoctlResult Handle(const std::string& device, uint32_t request, uint64_t arg, TargetMemory& mem,
-                     int pid, int fd) override;
+                     int pid, OpenFileId file) override;
   // Requests answered "not supported" for want of a handler.
   int unmatched() const override { return not_supported_; }
+  // Clients belong to open files, and go with them.
+  bool tracks_open_files() const override { return true; }
+  void Released(OpenFileId file) override;
 
   // Log every request with the handler that answered it.
   void set_verbose(bool v) { verbose_ = v; }
+  // Whether each request answered "not supported" gets a diagnostic line (the
+  // default; `run` lists them only under --verbose or into --log, since they would
+  // interleave with the command's own output on stderr, and says how many there
+  // were with SayHowManyUnlisted()).
+  void set_list_not_supported(bool list) { list_not_supported_ = list; }
+  // One line on `out` saying how many requests were answered "not supported"
+  // without a line of their own; nothing when none was.
+  void SayHowManyUnlisted(std::ostream& out) const;
   // Timestamps from a counter, not the host's clocks: the same answers every run.
   void set_fixed_clock(bool fixed) { state_.fixed_clock = fixed; }
 
@@ -47,7 +58,7 @@ class MachineModel : public IoctlResponder {
     ArgBuffer& args;  // the top-level struct, its nested buffers read; `out` = answer
     TargetMemory& mem;
     int pid;
-    int fd;
+    OpenFileId file;
   };
   // An RM call's answer: its status by name, and what served it (for the log).
   struct RmAnswer {
@@ -57,7 +68,7 @@ class MachineModel : public IoctlResponder {
 
   // One escape, `size` bytes at `arg` (XFER already unwrapped).
   IoctlResult Serve(const std::string& device, uint32_t nr, uint32_t size, uint64_t arg,
-                    TargetMemory& mem, int pid, int fd);
+                    TargetMemory& mem, int pid, OpenFileId file);
   IoctlResult Frontend(const abi::Binding& esc, Request& r);
   RmAnswer Alloc(Request& r);
   RmAnswer Free(Request& r);
@@ -77,7 +88,9 @@ class MachineModel : public IoctlResponder {
   const std::string driver_;
   std::ostream& diag_;
   bool verbose_ = false;
+  bool list_not_supported_ = true;
   int not_supported_ = 0;
+  int unlisted_ = 0;  // of not_supported_, those that got no line
   RmObjects objects_;
   ModelState state_;
   std::optional<std::vector<uint8_t>> card_info_;

@@ -4,7 +4,7 @@
 
 namespace nvprobe::fakedrv::model {
 
-const char* RmObjects::AllocClient(uint32_t requested, uint32_t hclass, int fd, uint32_t* handle) {
+const char* RmObjects::AllocClient(uint32_t requested, uint32_t hclass, int file, uint32_t* handle) {
   uint32_t h = requested;
   if (h == 0) {
     for (uint32_t tries = 0; tries < kClientHandleMax; ++tries) {
@@ -21,7 +21,7 @@ const char* RmObjects::AllocClient(uint32_t requested, uint32_t hclass, int fd, 
   RmClient& c = clients_[h];
   c.handle = h;
   c.hclass = hclass;
-  c.fd = fd;
+  c.file = file;
   c.objects[h] = RmObject{h, 0, hclass, -1, {}};
   *handle = h;
   return "NV_OK";
@@ -49,9 +49,9 @@ const char* RmObjects::Alloc(RmClient& client, uint32_t parent, uint32_t request
   return "NV_OK";
 }
 
-RmClient* RmObjects::ClientOn(uint32_t client, int fd) {
+RmClient* RmObjects::ClientOn(uint32_t client, int file) {
   auto it = clients_.find(client);
-  if (it == clients_.end() || it->second.fd != fd) return nullptr;
+  if (it == clients_.end() || it->second.file != file) return nullptr;
   return &it->second;
 }
 
@@ -78,8 +78,8 @@ std::vector<uint32_t> RmObjects::Subtree(const RmClient& c, uint32_t handle) {
   return out;
 }
 
-const char* RmObjects::Free(uint32_t client, uint32_t handle, int fd) {
-  RmClient* c = ClientOn(client, fd);
+const char* RmObjects::Free(uint32_t client, uint32_t handle, int file) {
+  RmClient* c = ClientOn(client, file);
   if (c == nullptr) return "NV_ERR_INVALID_CLIENT";
   if (handle == client) {
     clients_.erase(client);
@@ -92,6 +92,19 @@ const char* RmObjects::Free(uint32_t client, uint32_t handle, int fd) {
   auto& siblings = c->objects[parent].children;
   siblings.erase(std::remove(siblings.begin(), siblings.end(), handle), siblings.end());
   return "NV_OK";
+}
+
+int RmObjects::FreeClientsOf(int file) {
+  int freed = 0;
+  for (auto it = clients_.begin(); it != clients_.end();) {
+    if (it->second.file == file) {
+      it = clients_.erase(it);
+      ++freed;
+    } else {
+      ++it;
+    }
+  }
+  return freed;
 }
 
 bool RmObjects::AnyOnGpu(uint32_t hclass, int gpu) const {

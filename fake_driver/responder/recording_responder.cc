@@ -50,7 +50,7 @@ bool SameEvent(const IoctlEvent& a, const IoctlEvent& b) {
 }
 
 IoctlResult RecordingResponder::Handle(const std::string& device, uint32_t request, uint64_t arg,
-                                       TargetMemory& mem, int pid, int fd) {
+                                       TargetMemory& mem, int pid, OpenFileId file) {
   IoctlEvent ev;
   ev.device = device;
   ev.request = request;
@@ -59,7 +59,7 @@ IoctlResult RecordingResponder::Handle(const std::string& device, uint32_t reque
   ev.args.layout = EscapeLayout(*abi_, ev.nr(), ev.args.in.size());
   const bool readable = mem.Read(arg, ev.args.in).ok() &&
                         ReadNestedBuffers(*abi_, ev.args, mem) == ReadError::kNone;
-  IoctlResult r = inner_.Handle(device, request, arg, mem, pid, fd);
+  IoctlResult r = inner_.Handle(device, request, arg, mem, pid, file);
   if (r.gone) return r;
   if (!readable || !ReadOutputs(mem, ev.args)) {
     ++unreadable_;

@@ -22,8 +22,10 @@ class RecordingResponder : public IoctlResponder {
       : inner_(inner), abi_(std::move(abi)) {}
 
   IoctlResult Handle(const std::string& device, uint32_t request, uint64_t arg, TargetMemory& mem,
-                     int pid, int fd) override;
+                     int pid, OpenFileId file) override;
   int unmatched() const override { return inner_.unmatched(); }
+  bool tracks_open_files() const override { return inner_.tracks_open_files(); }
+  void Released(OpenFileId file) override { inner_.Released(file); }
   void set_holds_device(HoldsDeviceOf f) override { inner_.set_holds_device(std::move(f)); }
 
   // The events recorded so far, in the order they were served. Pointer values are

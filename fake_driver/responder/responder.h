@@ -21,16 +21,36 @@ struct IoctlResult {
   bool gone = false;   // the request vanished while being served: send nothing
 };
 
+// An open file of a fake device (an open file description), as the supervisor
+// numbers them: every open(2) of a device node makes a new one, while dup(),
+// fork() and SCM_RIGHTS copies share it, as they share the driver's per-file
+// private data (kernel-open/nvidia/nv.c:nvidia_open() allocates it per open,
+// NV_SET_FILE_PRIVATE; nvidia_close() runs on the file's last close).
+using OpenFileId = int;
+// No open-file identity: the supervisor does not track open files for this
+// responder (tracks_open_files() false), or the caller has none.
+inline constexpr OpenFileId kNoOpenFile = -1;
+
 class IoctlResponder {
  public:
   virtual ~IoctlResponder() = default;
 
-  // `fd`: the caller's descriptor the request came on (objects belong to it).
+  // `file`: the open file the request came on (objects belong to it), not the fd
+  // number, which another process may hold for another file; kNoOpenFile unless
+  // tracks_open_files().
   virtual IoctlResult Handle(const std::string& device, uint32_t request, uint64_t arg,
-                             TargetMemory& mem, int pid, int fd) = 0;
+                             TargetMemory& mem, int pid, OpenFileId file) = 0;
   // Requests answered "not supported" for want of a record or a handler, which
   // `run --strict` counts.
   virtual int unmatched() const = 0;
+
+  // Whether answers depend on which open file a request came on. Then the
+  // supervisor gives every open of a device its own OpenFileId and calls
+  // Released() once its last reference is gone (closed, replaced by dup2, its
+  // processes exited); otherwise it passes kNoOpenFile and reports nothing.
+  virtual bool tracks_open_files() const { return false; }
+  // Open file `file` is gone (nv.c:nvidia_close()): no request comes on it again.
+  virtual void Released(OpenFileId /*file*/) {}
 
   // Whether process `pid` holds an fd of a device node (the device-allocation rule
   // asks); unset: assumed held, so no request is refused for it.

@@ -334,6 +334,55 @@ const FileNode* FakeMachine::DeviceByIdentity(dev_t dev, ino_t ino) const {
   return it == devices_.end() ? nullptr : it->second;
 }
 
+int FakeMachine::OpenDeviceFile(const FileNode& node, int flags, struct stat* st) {
+  // Beside the device's own file, so on the same file system.
+  const std::string dir = Parent(node.path);
+  if (int e = Ensure(dir, false); e != 0) return e == -ENOENT ? e : -EIO;
+  const int parent = OpenPathChecked(dir);
+  if (parent < 0) return parent;
+  const mode_t mode = node.mode ? node.mode : 0666;
+  int made = openat(parent, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
+  if (made < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == ENOENT)) {
+    // No O_TMPFILE here: a fresh name, O_EXCL (nothing the target put there first
+    // is used), unlinked before anyone gets the file.
+    for (int tries = 0; tries < 8 && made < 0; ++tries) {
+      const std::string name = ".fakedrv-open-" + std::to_string(++open_file_names_);
+      made = openat(parent, name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+      if (made >= 0 && unlinkat(parent, name.c_str(), 0) != 0) {
+        close(made);
+        made = -1;
+        errno = EIO;
+        break;
+      }
+      if (made < 0 && errno != EEXIST) break;
+    }
+  }
+  const int err = errno;
+  close(parent);
+  if (made < 0) return -err;
+  // Reopened with the caller's flags (access mode, O_NONBLOCK, ...): the very inode.
+  const std::string self = "/proc/self/fd/" + std::to_string(made);
+  const int fd = open(self.c_str(), (flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW | O_TMPFILE)) | O_CLOEXEC);
+  const int open_err = errno;
+  close(made);
+  if (fd < 0) return -open_err;
+  if (fstat(fd, st) != 0) {
+    const int e = errno;
+    close(fd);
+    return -e;
+  }
+  return fd;
+}
+
+void FakeMachine::AddOpenDeviceFile(const FileNode& node, dev_t dev, ino_t ino) {
+  devices_[{dev, ino}] = &node;
+  open_files_.insert({dev, ino});
+}
+
+void FakeMachine::ForgetOpenDeviceFile(dev_t dev, ino_t ino) {
+  if (open_files_.erase({dev, ino}) != 0) devices_.erase({dev, ino});
+}
+
 const FileNode* FakeMachine::DeviceByNumber(unsigned major, unsigned minor) const {
   for (const FileNode& n : trace_.files) {
     if (n.type == NodeType::kCharDev && n.major == major && n.minor == minor) return &n;
@@ -416,6 +465,23 @@ void FakeMachine::PatchDeviceStat(const FileNode& node, struct stat& st) {
   st.st_uid = 0;
   st.st_gid = 0;
   st.st_nlink = 1;
+}
+
+void FakeMachine::PatchOpenDeviceStat(const FileNode& node, struct stat& st) const {
+  PatchDeviceStat(node, st);
+  if (auto it = identities_.find(node.path); it != identities_.end()) {
+    st.st_dev = it->second.first;
+    st.st_ino = it->second.second;
+  }
+}
+
+void FakeMachine::PatchOpenDeviceStatx(const FileNode& node, struct statx& stx) const {
+  PatchDeviceStatx(node, stx);
+  if (auto it = identities_.find(node.path); it != identities_.end()) {
+    stx.stx_dev_major = major(it->second.first);
+    stx.stx_dev_minor = minor(it->second.first);
+    stx.stx_ino = it->second.second;
+  }
 }
 
 void FakeMachine::PatchDeviceStatx(const FileNode& node, struct statx& stx) {

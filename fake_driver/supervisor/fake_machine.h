@@ -66,8 +66,23 @@ class FakeMachine {
   // exists in the fake machine is materialized first, so that `host_path` is there
   // (EIO when something not made by fakedrv is in its way).
   std::optional<FakePath> Find(std::string_view path);
-  // The device node behind an open file, by the file's identity.
+  // The device node behind an open file, by the file's identity: the device's own
+  // materialized file, or one made by OpenDeviceFile() and not forgotten.
   const FileNode* DeviceByIdentity(dev_t dev, ino_t ino) const;
+  // Whether (dev, ino) is one of OpenDeviceFile()'s files.
+  bool IsOpenDeviceFile(dev_t dev, ino_t ino) const { return open_files_.count({dev, ino}) != 0; }
+
+  // A new open of device `node` (a character device of the trace) for a target: a
+  // file of its own, with an inode no other open shares, never linked into any
+  // directory (O_TMPFILE in the private directory; where the file system lacks
+  // it, created under a fresh name and unlinked at once), opened with `flags`
+  // (O_CREAT, O_EXCL, O_TRUNC and O_CLOEXEC ignored). Its identity goes to `st`.
+  // An fd, or -errno.
+  int OpenDeviceFile(const FileNode& node, int flags, struct stat* st);
+  // From now on until ForgetOpenDeviceFile(), DeviceByIdentity() knows the file
+  // with identity (dev, ino), made by OpenDeviceFile(), as `node`.
+  void AddOpenDeviceFile(const FileNode& node, dev_t dev, ino_t ino);
+  void ForgetOpenDeviceFile(dev_t dev, ino_t ino);
   // The trace's character device with this number, or null.
   const FileNode* DeviceByNumber(unsigned major, unsigned minor) const;
   // Whether `st` is a real character device of an NVIDIA driver: major 195 (the
@@ -91,6 +106,11 @@ class FakeMachine {
   // Makes a stat of a materialized device file look like the character device.
   static void PatchDeviceStat(const FileNode& node, struct stat& st);
   static void PatchDeviceStatx(const FileNode& node, struct statx& stx);
+  // The same for an open file of the device (the target's fstat), with the device
+  // file's own identity rather than an OpenDeviceFile()'s: every open of a device
+  // node has the node's inode.
+  void PatchOpenDeviceStat(const FileNode& node, struct stat& st) const;
+  void PatchOpenDeviceStatx(const FileNode& node, struct statx& stx) const;
 
   const std::string& root() const { return root_; }
 
@@ -136,6 +156,9 @@ class FakeMachine {
   // The directories already made whole.
   std::set<std::string, std::less<>> completed_;
   std::map<std::pair<dev_t, ino_t>, const FileNode*> devices_;
+  // OpenDeviceFile()'s files (also in devices_).
+  std::set<std::pair<dev_t, ino_t>> open_files_;
+  uint64_t open_file_names_ = 0;  // names for the fallback without O_TMPFILE
   // Every path materialized so far, with the identity of the file made for it.
   std::map<std::string, std::pair<dev_t, ino_t>, std::less<>> identities_;
   std::set<unsigned> nvidia_majors_;

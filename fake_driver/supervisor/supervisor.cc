@@ -141,6 +141,8 @@ StatusOr<RunOutcome> Supervisor::Run(const std::vector<std::string>& argv) {
       }
     }
     if (std::string lines = watcher.TakeLines(); !lines.empty()) diag_ << lines << std::flush;
+    // No process is left: every open file is gone, and the responder hears so.
+    emulator.ReportReleases();
     if (std::string error = watcher.error(); !error.empty()) return InternalError(error);
     outcome.exit_status = watcher.exit_status();
   }

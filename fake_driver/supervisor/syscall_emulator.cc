@@ -89,6 +89,16 @@ std::string Printable(std::string_view s) {
 
 }  // namespace
 
+SyscallEmulator::SyscallEmulator(FakeMachine& machine, IoctlResponder& responder, int listener)
+    : machine_(machine), responder_(responder), listener_(listener) {
+  if (responder_.tracks_open_files()) open_files_ = std::make_unique<OpenDeviceFiles>(machine_);
+}
+
+void SyscallEmulator::ReportReleases() {
+  if (open_files_ == nullptr) return;
+  for (OpenFileId file : open_files_->TakeReleased()) responder_.Released(file);
+}
+
 SyscallEmulator::PathArg SyscallEmulator::ReadPath(pid_t pid, int dirfd, uint64_t path_addr,
                                                    ProcessMemory& mem) {
   PathArg arg;
@@ -188,7 +198,25 @@ std::optional<FakePath> SyscallEmulator::FindFake(pid_t pid, const PathArg& p, b
 
 const FileNode* SyscallEmulator::DeviceBehindFd(pid_t pid, int fd, struct stat* st) {
   if (fd_dirs_.Stat(pid, fd, st) != 0) return nullptr;
-  return machine_.DeviceByIdentity(st->st_dev, st->st_ino);
+  return DeviceOf(*st);
+}
+
+const FileNode* SyscallEmulator::OpenDeviceFileBehind(const Resolved& r, struct stat* st) {
+  // Only a process's fd links lead to one: they are linked nowhere else.
+  if (open_files_ == nullptr || !IsProcPidPath(r.path) || r.path.find("/fd/") == std::string::npos ||
+      stat(r.host.c_str(), st) != 0) {
+    return nullptr;
+  }
+  const FileNode* dev = DeviceOf(*st);
+  return dev != nullptr && machine_.IsOpenDeviceFile(st->st_dev, st->st_ino) ? dev : nullptr;
+}
+
+const FileNode* SyscallEmulator::DeviceOf(const struct stat& st) {
+  // After the stat: an open file released before it, whose inode number the stat
+  // may show again (given to a new file), has been reported by then and is found
+  // no more.
+  ReportReleases();
+  return machine_.DeviceByIdentity(st.st_dev, st.st_ino);
 }
 
 Reply SyscallEmulator::Refuse(pid_t pid, int err, const std::string& why) const {
@@ -207,7 +235,12 @@ Reply SyscallEmulator::OpenFake(const seccomp_notif& n, const std::string& name,
   // cannot change what another reads. The device nodes take any access mode.
   bool writes = (f & O_ACCMODE) != O_RDONLY || (f & O_TRUNC);
   if (fake.node != nullptr && fake.node->type == NodeType::kFile && writes) return Reply::Error(EACCES);
-  int fd = machine_.OpenVerified(name, f & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC));
+  // A device opened for a responder that tracks open files: a file of this open's
+  // own, as nv.c:nvidia_open() makes the file's private data per open.
+  const bool own_file = open_files_ != nullptr && fake.node != nullptr && fake.node->type == NodeType::kCharDev;
+  OpenFileId file = kNoOpenFile;
+  int fd = own_file ? open_files_->Open(*fake.node, f, &file)
+                    : machine_.OpenVerified(name, f & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC));
   if (fd == -EIO) return Refuse(n.pid, EIO, "the fake machine's file for " + Printable(name) + " was replaced");
   if (fd < 0) return Reply::Error(-fd);
   seccomp_notif_addfd add{};
@@ -215,9 +248,11 @@ Reply SyscallEmulator::OpenFake(const seccomp_notif& n, const std::string& name,
   add.flags = SECCOMP_ADDFD_FLAG_SEND;
   add.srcfd = static_cast<uint32_t>(fd);
   add.newfd_flags = static_cast<uint32_t>(flags & O_CLOEXEC);
-  // Which fake device this open file is, as the fd-identity check would find it.
+  // Which fake device this open file is, as the fd-identity check would find it;
+  // none for a file of its own, which we must not keep open.
   struct stat st;
-  const FileNode* device = fstat(fd, &st) == 0 ? machine_.DeviceByIdentity(st.st_dev, st.st_ino) : nullptr;
+  const FileNode* device =
+      !own_file && fstat(fd, &st) == 0 ? machine_.DeviceByIdentity(st.st_dev, st.st_ino) : nullptr;
   int r = ioctl(listener_, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
   int err = errno;
   if (r >= 0 && device != nullptr) {
@@ -257,6 +292,13 @@ Reply SyscallEmulator::Open(const seccomp_notif& n, int dirfd, uint64_t path, ui
     }
     return Reply::Continue();
   }
+  // The fake machine's own file of a device, or the file of another open of it (a
+  // reopened /proc/PID/fd/N, the private directory's path): a new open of that
+  // device, as the kernel's open of a device node always is.
+  if (const FileNode* dev = DeviceOf(st)) {
+    if (std::optional<FakePath> fake = machine_.Find(dev->path)) return OpenFake(n, dev->path, *fake, flags, mem);
+    return Reply::Error(ENODEV);
+  }
   if (!machine_.IsRealNvidiaDevice(st)) return Reply::Continue();
   const unsigned maj = major(st.st_rdev), min = minor(st.st_rdev);
   const FileNode* node = machine_.DeviceByNumber(maj, min);
@@ -280,15 +322,22 @@ Reply SyscallEmulator::Stat(const seccomp_notif& n, int dirfd, uint64_t path, ui
     if (!(flags & AT_EMPTY_PATH)) return Reply::Continue();
     const FileNode* dev = DeviceBehindFd(n.pid, dirfd, &st);
     if (dev == nullptr) return Reply::Continue();
-    FakeMachine::PatchDeviceStat(*dev, st);
+    machine_.PatchOpenDeviceStat(*dev, st);
   } else {
     if (p.path.empty()) return Reply::Continue();
     std::string name;
     Resolved r;
     std::optional<FakePath> fake = FindFake(n.pid, p, !(flags & AT_SYMLINK_NOFOLLOW), &name, &r);
-    if (!fake) return Reply::Continue();
-    if (fake->error != 0 && fake->error != EACCES) return Reply::Error(fake->error);
-    if (int e = machine_.StatVerified(name, &st); e != 0) return Reply::Error(-e);
+    if (!fake) {
+      const FileNode* dev = (flags & AT_SYMLINK_NOFOLLOW) ? nullptr : OpenDeviceFileBehind(r, &st);
+      if (dev == nullptr) return Reply::Continue();
+      machine_.PatchOpenDeviceStat(*dev, st);
+      fake.emplace();  // nothing more to patch: written below
+    } else if (fake->error != 0 && fake->error != EACCES) {
+      return Reply::Error(fake->error);
+    } else if (int e = machine_.StatVerified(name, &st); e != 0) {
+      return Reply::Error(-e);
+    }
     if (fake->node && fake->node->type == NodeType::kCharDev) FakeMachine::PatchDeviceStat(*fake->node, st);
   }
   if (!mem.StillValid()) return Reply::Sent();
@@ -316,15 +365,24 @@ Reply SyscallEmulator::Statx(const seccomp_notif& n, ProcessMemory& mem) {
     if (dev == nullptr) return Reply::Continue();
     std::string link = "/proc/" + std::to_string(n.pid) + "/fd/" + std::to_string(dirfd);
     if (statx(AT_FDCWD, link.c_str(), kFlags, mask, &stx) != 0) return Reply::Error(errno);
-    FakeMachine::PatchDeviceStatx(*dev, stx);
+    machine_.PatchOpenDeviceStatx(*dev, stx);
   } else {
     if (p.path.empty()) return Reply::Continue();
     std::string name;
     Resolved r;
     std::optional<FakePath> fake = FindFake(n.pid, p, !(flags & AT_SYMLINK_NOFOLLOW), &name, &r);
-    if (!fake) return Reply::Continue();
-    if (fake->error != 0 && fake->error != EACCES) return Reply::Error(fake->error);
-    if (int e = machine_.StatxVerified(name, kFlags, mask, &stx); e != 0) return Reply::Error(-e);
+    if (!fake) {
+      struct stat st {};
+      const FileNode* dev = (flags & AT_SYMLINK_NOFOLLOW) ? nullptr : OpenDeviceFileBehind(r, &st);
+      if (dev == nullptr) return Reply::Continue();
+      if (statx(AT_FDCWD, r.host.c_str(), kFlags, mask, &stx) != 0) return Reply::Error(errno);
+      machine_.PatchOpenDeviceStatx(*dev, stx);
+      fake.emplace();  // nothing more to patch: written below
+    } else if (fake->error != 0 && fake->error != EACCES) {
+      return Reply::Error(fake->error);
+    } else if (int e = machine_.StatxVerified(name, kFlags, mask, &stx); e != 0) {
+      return Reply::Error(-e);
+    }
     if (fake->node && fake->node->type == NodeType::kCharDev) FakeMachine::PatchDeviceStatx(*fake->node, stx);
   }
   if (!mem.StillValid()) return Reply::Sent();
@@ -351,6 +409,7 @@ Reply SyscallEmulator::Access(const seccomp_notif& n, int dirfd, uint64_t path, 
 Reply SyscallEmulator::Ioctl(const seccomp_notif& n, ProcessMemory& mem) {
   const int fd = static_cast<int>(n.data.args[0]);
   const pid_t tid = static_cast<pid_t>(n.pid);
+  if (open_files_ != nullptr) return IoctlOnOpenFile(n, mem);
   // The fd-identity check: the very file we installed (one kcmp), else by stat.
   const FileNode* dev = injected_.Find(tid, fd);
   if (dev == nullptr) {
@@ -373,7 +432,38 @@ Reply SyscallEmulator::Ioctl(const seccomp_notif& n, ProcessMemory& mem) {
     injected_.Learn(tid, fd, dev);
   }
   IoctlResult r = responder_.Handle(dev->path, static_cast<uint32_t>(n.data.args[1]),
-                                    n.data.args[2], mem, static_cast<int>(n.pid), fd);
+                                    n.data.args[2], mem, static_cast<int>(n.pid), kNoOpenFile);
+  if (r.gone) return Reply::Sent();
+  if (r.err != 0) return Reply::Error(r.err);
+  return Reply::Return(r.ret);
+}
+
+Reply SyscallEmulator::IoctlOnOpenFile(const seccomp_notif& n, ProcessMemory& mem) {
+  const int fd = static_cast<int>(n.data.args[0]);
+  // The fd-identity check, by stat: its inode is the open file's own.
+  struct stat st {};
+  if (int err = fd_dirs_.Stat(static_cast<pid_t>(n.pid), fd, &st); err != 0) {
+    if (err == EACCES || err == EPERM) return Refuse(n.pid, EPERM, "cannot inspect it (not dumpable?)");
+    return Reply::Continue();  // not an open fd: the kernel says EBADF
+  }
+  // DeviceOf() reports the files released so far first: what the responder frees
+  // for them is gone before this request is answered, as after the driver's
+  // nvidia_close().
+  const FileNode* dev = DeviceOf(st);
+  const OpenFileId file = open_files_->Find(st.st_dev, st.st_ino);
+  if (dev == nullptr || file == kNoOpenFile) {
+    if (machine_.IsRealNvidiaDevice(st)) {
+      return Refuse(n.pid, EPERM, "ioctl on fd " + std::to_string(fd) + ", a real NVIDIA device (" +
+                                      std::to_string(major(st.st_rdev)) + ":" +
+                                      std::to_string(minor(st.st_rdev)) + ")");
+    }
+    // The fake machine's own file of the device, opened around fakedrv (a path
+    // race): no open of the device, so no open file to answer for.
+    if (dev != nullptr) return Refuse(n.pid, ENOTTY, "ioctl on fd " + std::to_string(fd) + ", not an open of " + dev->path);
+    return Reply::Continue();
+  }
+  IoctlResult r = responder_.Handle(dev->path, static_cast<uint32_t>(n.data.args[1]),
+                                    n.data.args[2], mem, static_cast<int>(n.pid), file);
   if (r.gone) return Reply::Sent();
   if (r.err != 0) return Reply::Error(r.err);
   return Reply::Return(r.ret);
@@ -406,7 +496,7 @@ Reply SyscallEmulator::Handle(const seccomp_notif& n) {
       struct stat st {};
       const FileNode* dev = DeviceBehindFd(n.pid, static_cast<int>(a[0]), &st);
       if (dev == nullptr) return Reply::Continue();
-      FakeMachine::PatchDeviceStat(*dev, st);
+      machine_.PatchOpenDeviceStat(*dev, st);
       if (!mem.StillValid()) return Reply::Sent();
       if (!mem.Write(a[1], std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(&st), sizeof st)).ok()) {
         return Reply::Error(EFAULT);

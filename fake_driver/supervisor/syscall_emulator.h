@@ -16,6 +16,7 @@
 #include <linux/seccomp.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -23,6 +24,7 @@
 #include "fake_driver/supervisor/fake_machine.h"
 #include "fake_driver/responder/responder.h"
 #include "fake_driver/supervisor/injected_fds.h"
+#include "fake_driver/supervisor/open_device_files.h"
 #include "fake_driver/supervisor/proc_fd_dirs.h"
 #include "fake_driver/supervisor/process_memory.h"
 #include "fake_driver/trace/trace_io.h"
@@ -42,13 +44,19 @@ struct Reply {
 
 class SyscallEmulator {
  public:
-  SyscallEmulator(FakeMachine& machine, IoctlResponder& responder, int listener)
-      : machine_(machine), responder_(responder), listener_(listener) {}
+  // When the responder tracks open files, every open of a fake device is a file of
+  // its own whose release is reported (OpenDeviceFiles); otherwise all opens of a
+  // device share its file and the fd check is kcmp first (InjectedFds).
+  SyscallEmulator(FakeMachine& machine, IoctlResponder& responder, int listener);
 
   // Where refusals are explained, one line each; none when unset.
   void set_diagnostics(std::ostream* diag) { diag_ = diag; }
 
   Reply Handle(const seccomp_notif& n);
+
+  // Tells the responder of the open files released since the last look (it is
+  // also told before every 'F' ioctl): for the end of a run.
+  void ReportReleases();
 
  private:
   // A path argument as the target sees it.
@@ -74,6 +82,12 @@ class SyscallEmulator {
                                    std::string* name, Resolved* resolved) const;
 
   const FileNode* DeviceBehindFd(pid_t pid, int fd, struct stat* st);
+  // The fake device whose file has the identity `st` shows, if any.
+  const FileNode* DeviceOf(const struct stat& st);
+  // The device of the open device file (OpenDeviceFiles) a path such as
+  // /proc/PID/fd/N leads to, with its stat in `st`; null for anything else. Such a
+  // file is linked nowhere, so the fake machine does not know its path.
+  const FileNode* OpenDeviceFileBehind(const Resolved& r, struct stat* st);
   Reply Refuse(pid_t pid, int err, const std::string& why) const;
 
   Reply Open(const seccomp_notif& n, int dirfd, uint64_t path, uint64_t flags, ProcessMemory& mem);
@@ -84,12 +98,15 @@ class SyscallEmulator {
   Reply Statx(const seccomp_notif& n, ProcessMemory& mem);
   Reply Access(const seccomp_notif& n, int dirfd, uint64_t path, ProcessMemory& mem);
   Reply Ioctl(const seccomp_notif& n, ProcessMemory& mem);
+  // Ioctl() when the responder tracks open files.
+  Reply IoctlOnOpenFile(const seccomp_notif& n, ProcessMemory& mem);
 
   FakeMachine& machine_;  // materializes files on first use
   IoctlResponder& responder_;
   int listener_;
   std::ostream* diag_ = nullptr;
   InjectedFds injected_;  // the fd-identity check of an ioctl, when kcmp can prove it
+  std::unique_ptr<OpenDeviceFiles> open_files_;  // when the responder tracks open files
   ProcFdDirs fd_dirs_;    // the fd-identity check otherwise, and of fstat
 };
 

@@ -33,6 +33,7 @@ using ::testing::AssertionFailure;
 using ::testing::AssertionResult;
 using ::testing::AssertionSuccess;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr char kH100[] = "traces/machines/hgx-h100-8x.json";
 constexpr char kL4[] = "traces/machines/l4-1x.json";
@@ -567,6 +568,31 @@ TEST(ModelTest, ObjectsBelongToTheirFd) {
   EXPECT_TRUE(r->IsStatus(r->AllocDevice(c.handle, 0, 0, 0, kFd).status, "NV_ERR_INVALID_CLIENT"));
 }
 
+// nv.c:nvidia_close() -> osapi.c:rm_cleanup_file_private() -> RmFreeUnusedClients():
+// the last close of an open file frees its clients, with all under them, and
+// nobody else's; the handle is free again.
+TEST(ModelTest, ReleasingAnOpenFileFreesItsClientsOnly) {
+  std::unique_ptr<Rig> r = Rig::Make(kH100);
+  ASSERT_NE(r, nullptr);
+  EXPECT_TRUE(r->model().tracks_open_files());
+  constexpr int kOtherFile = kFd + 1;
+  Rig::Tree a = r->MakeTree(0, kFd);
+  Rig::Rm second = r->AllocClient(0xc1e00002, 0, 0, kFd);
+  ASSERT_TRUE(r->IsStatus(second.status, "NV_OK"));
+  Rig::Tree b = r->MakeTree(1, kOtherFile);
+  ASSERT_EQ(r->model().objects().client_count(), 3u);
+  r->model().Released(kOtherFile + 1);  // a file with no clients: nothing
+  EXPECT_EQ(r->model().objects().client_count(), 3u);
+  r->model().Released(kFd);
+  EXPECT_EQ(r->model().objects().client_count(), 1u);
+  EXPECT_TRUE(r->IsStatus(r->NameOf(b.client, b.subdevice, kOtherFile).first, "NV_OK"));
+  EXPECT_TRUE(r->IsStatus(r->NameOf(a.client, a.subdevice, kFd).first, "NV_ERR_INVALID_CLIENT"));
+  // The file's handles are free again, for any open file (a new one may be given
+  // the released one's id).
+  EXPECT_TRUE(r->IsStatus(r->AllocClient(0xc1e00002, 0, 0, kOtherFile).status, "NV_OK"));
+  EXPECT_TRUE(r->IsStatus(r->AllocClient(a.client, 0, 0, kFd).status, "NV_OK"));
+}
+
 // --- 5. controls ---
 
 // nv.c:nvidia_ioctl(): XFER carries another escape's struct by pointer; the model
@@ -822,13 +848,33 @@ TEST(ModelTest, UnknownControlIsNotSupportedWithOneDiagnosticLine) {
   const std::string diag = r->diag();
   EXPECT_EQ(std::count(diag.begin(), diag.end(), '\n'), 1) << diag;
   EXPECT_THAT(diag, HasSubstr("not supported"));
-  EXPECT_THAT(diag, HasSubstr("0xffe"));
+  // A command no release names: its number, once.
+  EXPECT_THAT(diag, HasSubstr(": cmd 0xffe (paramsSize 16) on 0x"));
+  EXPECT_THAT(diag, Not(HasSubstr("(0xffe")));
   EXPECT_EQ(r->Bytes(at), std::vector<uint8_t>(16, 0x11));
 
   // A second one counts again.
   Rig::Rm again = r->Control(client, client, kNoSuchCmd, r->Region(16), 16);
   EXPECT_TRUE(r->IsStatus(again.status, "NV_ERR_NOT_SUPPORTED"));
   EXPECT_EQ(r->model().unmatched(), 2);
+}
+
+// `run` without --verbose or --log: no line per request, one count at the end.
+TEST(ModelTest, UnlistedNotSupportedRequestsAreCountedInOneLine) {
+  std::unique_ptr<Rig> r = Rig::Make(kH100);
+  ASSERT_NE(r, nullptr);
+  r->model().set_list_not_supported(false);
+  const uint32_t client = r->AllocClient().handle;
+  for (int i = 0; i < 3; ++i) r->Control(client, client, 0x00000ffe, r->Region(16), 16);
+  EXPECT_EQ(r->model().unmatched(), 3);
+  EXPECT_EQ(r->diag(), "");
+  std::ostringstream end;
+  r->model().SayHowManyUnlisted(end);
+  EXPECT_EQ(end.str(), "fakedrv: model: 3 request(s) answered as not supported (--verbose or --log FILE lists them)\n");
+  // --verbose lists them whatever.
+  r->model().set_verbose(true);
+  r->Control(client, client, 0x00000ffe, r->Region(16), 16);
+  EXPECT_THAT(r->diag(), HasSubstr("not supported"));
 }
 
 // --- 7. frontend escapes and faults ---
