@@ -44,9 +44,23 @@ StatusOr<std::vector<CardInfo>> ReadCardInfo(System& sys, int ctl_fd, const abi:
     if (!req.ok()) return req.status();
     IoctlResult io = sys.Ioctl(ctl_fd, *req, buf.data());
     if (io.ok()) break;
-    if (io.err != EINVAL || count >= most)
-      return UnavailableError(std::string("NV_ESC_CARD_INFO failed: ") + std::strerror(io.err) +
-                              " (" + std::to_string(count) + " entries)");
+    std::string failed = std::string("NV_ESC_CARD_INFO failed: ") + std::strerror(io.err) + " (" +
+                         std::to_string(count) + " entries)";
+    // EINVAL to the largest call too: the driver has more GPUs than any card-info
+    // call can carry, so the kernel driver lists none, to anyone. Both ways in are
+    // capped (kernel-open/nvidia/nv.c:nvidia_ioctl(): _IOC_SIZE's 14 bits, and
+    // NV_ABSOLUTE_MAX_IOCTL_SIZE, 16384, through NV_ESC_IOCTL_XFER_CMD: 227 entries
+    // of 72 bytes either way), and nvidia_read_card_info() answers EINVAL whenever
+    // num_entries < num_nv_devices. A real driver never gets there: the RM registers
+    // at most NV_MAX_DEVICES GPUs
+    // (src/nvidia/src/kernel/gpu_mgr/gpu_mgr.c:gpumgrRegisterGpuId(), probedGpus[32]),
+    // and a GPU it refuses fails kernel-open/nvidia/nv-pci.c:nv_pci_probe() before
+    // num_nv_devices counts it; the machine model lets a description have up to 255.
+    if (io.err == EINVAL && count >= most)
+      return OutOfRangeError(failed + ": the driver has more GPUs than one card-info call carries (" +
+                             std::to_string(most) + " entries of " + std::to_string(entry) +
+                             " bytes) and lists none");
+    if (io.err != EINVAL || count >= most) return UnavailableError(failed);
     count = most;
   }
 

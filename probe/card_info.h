@@ -28,6 +28,9 @@ struct CardInfo {
   std::string BusId() const;  // "0000:3b:00.0" (the function is never filled: 0)
 };
 
+// Fails with kOutOfRange when the driver answers EINVAL even to the largest call
+// (more GPUs than one ioctl carries: the kernel driver lists none), otherwise with
+// kUnavailable (or kInternal for a release without the layout).
 StatusOr<std::vector<CardInfo>> ReadCardInfo(System& sys, int ctl_fd, const abi::Abi& abi,
                                              std::vector<std::string>& warnings);
 

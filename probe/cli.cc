@@ -68,7 +68,7 @@ Output (default: a human-readable table):
   --json                 one JSON document, schema nvprobe/1 (probe/nvprobe-1.schema.json)
   --query-gpu=FIELDS     nvidia-smi-style CSV, one line per GPU; FIELDS from
                          driver_version, name, pci.bus_id, uuid, compute_cap, memory.total
-                         (name and uuid turn on --details; memory.total needs --full)
+                         (name and uuid turn on --details, memory.total turns on --full)
   --format=csv[,noheader][,nounits]   as nvidia-smi (required with --query-gpu)
 
 Probing (default: the fast path. Where the kernel driver answers, it reports the
@@ -197,8 +197,10 @@ int RunCli(System& sys, const std::vector<std::string>& args, const CliEnvironme
       err << "nvprobe: " << (fields.empty() ? "empty --query-gpu" : check.status().message()) << "\n";
       return kExitUsage;
     }
-    for (const std::string& f : fields)
+    for (const std::string& f : fields) {
       if (CsvFieldNeedsDetails(f)) opt.details = true;
+      if (CsvFieldNeedsFull(f)) opt.full = true;
+    }
   }
 
   ProbeResult result = RunProbe(sys, opt);

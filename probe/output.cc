@@ -152,7 +152,9 @@ std::string ToHuman(const ProbeResult& r) {
     std::snprintf(line, sizeof(line), "%-3s %-12s %-6s %-32s %-4s %-13s %-10s %s\n", "#",
                   "PCI bus", "device", "name", "cc", "architecture", "memory", "uuid");
     o << line;
-    bool unnamed = false, no_memory = false;
+    bool unnamed = false, no_memory = false, full_failed = false;
+    for (const SourceReport& src : r.sources_tried)
+      full_failed |= src.source == kSourceIoctlFull && !src.ok && !src.skipped;
     for (const GpuInfo& g : r.gpus) {
       unnamed |= !g.name || !g.uuid;
       no_memory |= !g.memory_mib;
@@ -169,8 +171,10 @@ std::string ToHuman(const ProbeResult& r) {
     }
     if (unnamed)
       o << "(-: not learned; names and UUIDs: --details, those and memory: --full)\n";
-    else if (no_memory)
+    else if (no_memory && !full_failed)
       o << "(-: not learned; memory: --full)\n";
+    else if (no_memory)
+      o << "(-: not learned; memory: the full path failed, see ioctl-full below)\n";
   }
   o << "\nSources:\n";
   for (const SourceReport& src : r.sources_tried) {
@@ -191,6 +195,8 @@ std::string ToHuman(const ProbeResult& r) {
 bool CsvFieldNeedsDetails(const std::string& f) {
   return f == "name" || f == "gpu_name" || f == "uuid" || f == "gpu_uuid";
 }
+
+bool CsvFieldNeedsFull(const std::string& f) { return f == "memory.total"; }
 
 StatusOr<std::string> ToCsv(const ProbeResult& r, const std::vector<std::string>& fields,
                             CsvFormat format) {

@@ -36,6 +36,9 @@ std::string EscapeControl(std::string_view s);
 // Whether a --query-gpu field is a GPU's name or UUID, which the fast path leaves
 // to ProbeOptions::details (the GPU files).
 bool CsvFieldNeedsDetails(const std::string& field);
+// Whether a --query-gpu field is learned only by the kernel driver's full path
+// (memory.total): asking for it turns on --full.
+bool CsvFieldNeedsFull(const std::string& field);
 
 }  // namespace nvprobe::probe
 

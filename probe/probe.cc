@@ -173,7 +173,22 @@ void RunIoctl(Context& c) {
   r.found = "driver " + v->version + (v->strict_fallback ? " (pre-530 STRICT query)" : "");
   if (!cards.ok()) {
     r.error = "card info: " + cards.status().message();
-    return finish(r);
+    finish(r);
+    // More GPUs than one card-info call carries: no card-info call can succeed, so
+    // say so (the GPUs then come from the driver's files, which hold no memory
+    // size), and why the full path, asked for, does not run: it opens each GPU by
+    // the minor and asks the RM by the GPU ID that card info gives.
+    if (cards.status().code() == StatusCode::kOutOfRange) {
+      c.result.warnings.push_back(
+          "ioctl: " + cards.status().message() +
+          ": the GPUs come from the driver's files only, and the full path (memory) cannot run");
+      if (c.opt.full && c.Enabled(kSourceIoctlFull)) {
+        SourceReport& full = c.Report(kSourceIoctlFull);
+        full.error = "not run: the kernel driver listed no GPU to open (it has more GPUs than "
+                     "one NV_ESC_CARD_INFO call carries); memory is unknown";
+      }
+    }
+    return;
   }
   for (size_t i = 0; i < cards->size(); ++i) {
     const CardInfo& card = (*cards)[i];

@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cerrno>
+#include <cstdio>
+
 #include "abi/registry.h"
 #include "probe/card_info.h"
 #include "probe/full_path.h"
@@ -150,6 +153,78 @@ TEST(CardInfoTest, MoreGpusThanOneIoctlCarriesIsAnError) {
   EXPECT_THAT(k.card_info_entries, ElementsAre(32u, 227u));
   EXPECT_THAT(r.sources_tried[0].error, HasSubstr("NV_ESC_CARD_INFO failed: Invalid argument (227 entries)"));
   EXPECT_TRUE(r.gpus.empty());
+}
+
+// 228 GPUs or more: EINVAL to 227 entries too, so no card-info call can list them
+// (nv.c:nvidia_ioctl() caps the argument). The GPUs come from the driver's files;
+// the probe says why the kernel driver listed none, and --full says why it did not
+// run (it opens each GPU by the minor card info gives) instead of leaving memory
+// null without a word.
+TEST(CardInfoTest, MoreGpusThanOneIoctlCarriesSaysWhyAndWhyTheFullPathDidNotRun) {
+  NiceMock<MockSystem> sys;
+  FakeKernel k("580.95.05");
+  std::vector<std::string> dirs;
+  k.gpus[0].bus = 0x10;
+  for (uint32_t i = 0; i < 228; ++i) {
+    if (i > 0) k.gpus.push_back(FakeGpu{.domain = i / 200, .bus = 0x10 + i % 200, .minor = i});
+    const FakeGpu& g = k.gpus.back();
+    char bus[16];
+    std::snprintf(bus, sizeof(bus), "%04x:%02x:00.0", g.domain, g.bus);
+    dirs.push_back(bus);
+    k.files[std::string("/proc/driver/nvidia/gpus/") + bus + "/information"] =
+        "Model: \t\t NVIDIA H100 80GB HBM3\nDevice Minor: \t " + std::to_string(g.minor) + "\n";
+  }
+  k.dirs["/proc/driver/nvidia/gpus"] = dirs;
+  k.files["/proc/driver/nvidia/version"] =
+      "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  580.95.05  Release Build\n";
+  k.Install(sys);
+  for (bool full : {false, true}) {
+    SCOPED_TRACE(full ? "--full" : "fast path");
+    k.card_info_entries.clear();
+    ProbeOptions o;
+    o.full = full;
+    ProbeResult r = RunProbe(sys, o);
+    EXPECT_THAT(k.card_info_entries, ElementsAre(32u, 227u));
+    EXPECT_EQ(ExitStatusOf(r), kExitFound);
+    ASSERT_EQ(r.gpus.size(), 228u);
+    EXPECT_EQ(r.gpus[227].source, kSourceFiles);
+    EXPECT_EQ(*r.gpus[227].minor, 227u);
+    EXPECT_FALSE(r.gpus[227].memory_mib.has_value());
+    EXPECT_EQ(k.gpu_opens, 0);
+    EXPECT_TRUE(k.calls.empty());  // no RM client: nothing to ask it about
+    EXPECT_TRUE(k.open_fds.empty());
+    std::string warnings;
+    for (const std::string& w : r.warnings) warnings += w + "\n";
+    EXPECT_THAT(warnings, HasSubstr("ioctl: NV_ESC_CARD_INFO failed: Invalid argument (227 entries): "
+                                    "the driver has more GPUs than one card-info call carries "
+                                    "(227 entries of 72 bytes) and lists none"));
+    EXPECT_THAT(warnings, HasSubstr("the full path (memory) cannot run"));
+    std::vector<std::string> names;
+    for (const SourceReport& s : r.sources_tried) names.push_back(s.source);
+    if (!full) {
+      EXPECT_THAT(names, ElementsAre("ioctl", "files", "nvidia-smi"));
+      continue;
+    }
+    ASSERT_THAT(names, ElementsAre("ioctl", "ioctl-full", "files", "nvidia-smi"));
+    const SourceReport& f = r.sources_tried[1];
+    EXPECT_FALSE(f.ok);
+    EXPECT_FALSE(f.skipped);
+    EXPECT_THAT(f.error, HasSubstr("not run: the kernel driver listed no GPU to open (it has more "
+                                   "GPUs than one NV_ESC_CARD_INFO call carries); memory is unknown"));
+  }
+}
+
+// A card-info failure of another kind (EIO) is the ioctl source's error only, as
+// before: the fault corpus's expected answers list no ioctl-full there.
+TEST(CardInfoTest, OtherCardInfoFailuresAddNoFullPathReport) {
+  NiceMock<MockSystem> sys;
+  FakeKernel k("580.95.05");
+  k.card_info_errno = EIO;
+  k.Install(sys);
+  ProbeResult r = RunProbe(sys, IoctlOnly(/*full=*/true));
+  ASSERT_EQ(r.sources_tried.size(), 1u);
+  EXPECT_THAT(r.sources_tried[0].error, HasSubstr("NV_ESC_CARD_INFO failed: Input/output error (32 entries)"));
+  EXPECT_TRUE(r.warnings.empty());
 }
 
 TEST(FastPathTest, NeverOpensAGpuAndGetsCapabilityFromTheTable) {

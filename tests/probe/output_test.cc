@@ -200,6 +200,48 @@ TEST(CliTest, DetailsFillTheNamesAndTheTableSaysWhatIsMissing) {
   EXPECT_THAT(out, Not(HasSubstr("not learned")));
 }
 
+// memory.total is learned only by the full path: asking for it turns --full on, as
+// name and uuid turn on --details, instead of printing [N/A] with no hint.
+TEST(CliTest, QueryingMemoryTurnsOnTheFullPath) {
+  NiceMock<MockSystem> sys;
+  FakeKernel k("580.95.05");
+  k.Install(sys);
+  std::string out;
+  EXPECT_EQ(Cli(sys, {"--query-gpu=pci.bus_id,compute_cap", "--format=csv,noheader"}, &out), 0);
+  EXPECT_EQ(k.gpu_opens, 0) << "fields the fast path knows keep it";
+  EXPECT_EQ(Cli(sys, {"--query-gpu=pci.bus_id,memory.total", "--format=csv,noheader"}, &out), 0);
+  EXPECT_EQ(out, "00000000:3B:00.0, 81559 MiB\n");
+  EXPECT_EQ(k.gpu_opens, 1);
+  EXPECT_EQ(Cli(sys, {"--query-gpu=memory.total", "--format=csv,noheader,nounits"}, &out), 0);
+  EXPECT_EQ(out, "81559\n");
+  EXPECT_TRUE(k.live_objects.empty());
+  EXPECT_TRUE(k.open_fds.empty());
+  std::string help;
+  EXPECT_EQ(Cli(sys, {"--help"}, &help), 0);
+  EXPECT_THAT(help, HasSubstr("memory.total turns on --full"));
+}
+
+// When the full path was asked for and failed, the table does not send the reader to
+// --full: it points at the ioctl-full line that says why.
+TEST(HumanTest, MissingMemoryAfterAFailedFullPathPointsAtItsReport) {
+  ProbeResult r;
+  r.driver.version = "580.95.05";
+  GpuInfo g;
+  g.pci_bus_id = "0000:3b:00.0";
+  g.name = "NVIDIA H100 80GB HBM3";
+  g.uuid = "GPU-12345678-1234-1234-1234-123456789abc";
+  r.gpus.push_back(g);
+  EXPECT_THAT(ToHuman(r), HasSubstr("(-: not learned; memory: --full)"));
+  SourceReport full;
+  full.source = kSourceIoctlFull;
+  full.error = "not run: the kernel driver listed no GPU to open";
+  r.sources_tried.push_back(full);
+  std::string t = ToHuman(r);
+  EXPECT_THAT(t, Not(HasSubstr("memory: --full")));
+  EXPECT_THAT(t, HasSubstr("(-: not learned; memory: the full path failed, see ioctl-full below)"));
+  EXPECT_THAT(t, HasSubstr("ioctl-full: failed (0 us) - not run: the kernel driver listed no GPU"));
+}
+
 // Text from the environment, the driver's files or nvidia-smi reaches a terminal only
 // escaped: no control byte but the table's own newlines.
 TEST(HumanTest, ControlBytesAreEscapedVisibly) {
