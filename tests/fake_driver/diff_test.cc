@@ -173,7 +173,7 @@ TEST(DiffTest, AHandAlteredTraceShowsExactlyTheAlteredFields) {
   // The first GPU's name, "...HBM3" -> "...HBM4", and its GPU_GET_INFO answer
   // (index 0x2c, SM version 0x900) -> 0x800.
   text = Replace(text, "48424d33", "48424d34");
-  text = Replace(text, "2c00000000090000\"", "2c00000000080000\"");
+  text = Replace(text, "2c<4>090000\"", "2c<4>080000\"");  // trace format 2's zero run
   const std::string altered = nvprobe::testing::TmpDir() + "/altered.trace.jsonl";
   std::ofstream(altered) << text;
   CommandResult r = RunCommand({kFakedrv, "diff", "--machine", MachinePath(kPairs[0]), altered}, kTimeoutS);
