@@ -1,5 +1,7 @@
 #include "probe/output.h"
 
+#include <algorithm>
+
 #include <cctype>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -149,8 +151,19 @@ std::string ToHuman(const ProbeResult& r) {
   } else {
     o << "\n";
     char line[512];
-    std::snprintf(line, sizeof(line), "%-3s %-12s %-6s %-32s %-4s %-13s %-10s %s\n", "#",
-                  "PCI bus", "device", "name", "cc", "architecture", "memory", "uuid");
+    auto arch_of = [&](const GpuInfo& g) {
+      std::string arch = s(g.architecture);
+      if (g.chip) arch += " " + EscapeControl(*g.chip);
+      return arch;
+    };
+    // As wide as the longest ("Ada Lovelace AD102" overflowed a fixed 13), within
+    // what the line holds.
+    int arch_width = 13;
+    for (const GpuInfo& g : r.gpus) {
+      arch_width = std::max(arch_width, std::min(static_cast<int>(arch_of(g).size()), 64));
+    }
+    std::snprintf(line, sizeof(line), "%-3s %-12s %-6s %-32s %-4s %-*s %-10s %s\n", "#",
+                  "PCI bus", "device", "name", "cc", arch_width, "architecture", "memory", "uuid");
     o << line;
     bool unnamed = false, no_memory = false, full_failed = false;
     for (const SourceReport& src : r.sources_tried)
@@ -160,13 +173,12 @@ std::string ToHuman(const ProbeResult& r) {
       no_memory |= !g.memory_mib;
       std::string mem = g.memory_mib ? std::to_string(*g.memory_mib) + " MiB" : "-";
       std::string dev = g.pci_device_id ? Hex(*g.pci_device_id, 4) : "-";
-      std::string arch = s(g.architecture);
-      if (g.chip) arch += " " + EscapeControl(*g.chip);
+      const std::string arch = arch_of(g);
       std::string name = g.name ? EscapeControl(Prefix(*g.name, 32)) : "-";
       // The UUID, of any length nvidia-smi printed, is not cut by the line buffer.
-      std::snprintf(line, sizeof(line), "%-3u %-12s %-6s %-32s %-4s %-13s %-10s ", g.index,
+      std::snprintf(line, sizeof(line), "%-3u %-12s %-6s %-32s %-4s %-*s %-10s ", g.index,
                     s(g.pci_bus_id).c_str(), dev.c_str(), name.c_str(),
-                    s(g.compute_capability).c_str(), arch.c_str(), mem.c_str());
+                    s(g.compute_capability).c_str(), arch_width, arch.c_str(), mem.c_str());
       o << line << s(g.uuid) << "\n";
     }
     if (unnamed)

@@ -248,9 +248,15 @@ CORPUS = {
 # to nvidia/<release>/<machine>.<tool>.trace.jsonl.
 NVIDIA_TOOL_RELEASES = ["535.261.03", "550.163.01"]
 
-# One GPU each: an 8-GPU nvidia-smi -q trace is 4 MB (mostly the zeroed parameters
-# of controls the model does not support), and on the two-GPU desktop NVML's
-# replay goes astray at the second GPU (it asks GPU 0x100's ID info again and
-# opens /dev/nvidia0 for index 1, though every answer before matched in order;
-# not understood yet, so not in the corpus).
-NVIDIA_TOOL_MACHINES = ["a100-pcie-1x", "l4-1x", "t4-1x"]
+# 1, 2, 4 and 8 GPUs. Trace format 2 writes the zeroed params of controls the
+# model refuses as zero runs, so the 8-GPU nvidia-smi -q trace is about 220 KB
+# (4 MB in format 1); replay matches every request on what the client sent, so a
+# client that reuses one params buffer for every GPU gets each GPU's own answer.
+NVIDIA_TOOL_MACHINES = [
+    "a100-pcie-1x",
+    "l4-1x",
+    "t4-1x",
+    "rtx3090-gtx1080ti-desktop",
+    "a10g-4x",
+    "hgx-h100-8x",
+]

@@ -99,12 +99,11 @@ inline constexpr size_t kMaxGpuNameBytes = 63;
 // NVIDIA's userspace (nvidia-smi, NVML) serves at most NV_MAX_DEVICES GPUs: 32 in
 // every release 515.43.04..595.45.04 (kernel-open/common/inc/nvlimits.h). It asks
 // card info for that many entries, and the driver answers EINVAL when it has more
-// GPUs (kernel-open/nvidia/nv.c:nvidia_read_card_info()). The kernel module itself
-// probes and lists more (nv-pci.c's probe counts no limit; minors go up to 247:
-// NV_FRONTEND_CONTROL_DEVICE_MINOR_MIN before 545.23.06,
-// NV_MINOR_DEVICE_NUMBER_REGULAR_MAX from it), though its RM initializes at most 32
-// at once (gpu_mgr.c:gpumgrAllocGpuInstance()). So a description may have more
-// (scale-64x has 64): a warning, not an error.
+// GPUs (kernel-open/nvidia/nv.c:nvidia_read_card_info()). No real driver has more:
+// osinit.c:RmInitPrivateState() registers each probed GPU with
+// gpu_mgr.c:gpumgrRegisterGpuId(), whose table holds NV_MAX_DEVICES, and the 33rd
+// GPU's probe fails there. A description may have more still, a load beyond real
+// hardware (scale-64x has 64): a warning, not an error.
 inline constexpr size_t kNvMaxDevices = 32;
 
 // Whether a loaded description keeps its JSON (Machine::json): synth writes it

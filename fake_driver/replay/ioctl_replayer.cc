@@ -4,6 +4,7 @@
 
 #include <cerrno>
 
+#include "fake_driver/text/printable.h"
 #include "fake_driver/trace/hex.h"
 
 namespace nvprobe::fakedrv {
@@ -111,11 +112,11 @@ std::string IoctlReplayer::Describe(uint32_t request, const ArgBuffer& args) con
 IoctlResult IoctlReplayer::Unmatched(const LiveRequest& req, TargetMemory& mem, int pid) {
   ++unmatched_;
   std::string line = "fakedrv: unmatched request from pid " + std::to_string(pid) + " on " +
-                     req.device + ": " + Describe(req.request, req.args) + "; closest recorded: ";
+                     Printable(req.device) + ": " + Describe(req.request, req.args) + "; closest recorded: ";
   std::vector<const IoctlEvent*> close = matcher_.Closest(req, handles_, 3);
   if (close.empty()) line += "none";
   for (size_t i = 0; i < close.size(); ++i) {
-    line += (i ? ", " : "") + trace_.source + ":" + std::to_string(close[i]->line) + " " +
+    line += (i ? ", " : "") + Printable(trace_.source) + ":" + std::to_string(close[i]->line) + " " +
             Describe(close[i]->request, close[i]->args);
   }
   diag_ << line << std::endl;
@@ -135,7 +136,7 @@ IoctlResult IoctlReplayer::Unmatched(const LiveRequest& req, TargetMemory& mem, 
 IoctlResult IoctlReplayer::ByRule(const RuleAnswer& a, const LiveRequest& req, TargetMemory& mem,
                                   int pid) {
   ++by_rule_;
-  diag_ << "fakedrv: answered by the release's rule, pid " << pid << " on " << req.device << ": "
+  diag_ << "fakedrv: answered by the release's rule, pid " << pid << " on " << Printable(req.device) << ": "
         << Describe(req.request, req.args) << ": " << a.rule << std::endl;
   if (!a.out.empty() && !mem.Write(req.args.address, a.out).ok()) return {-1, EFAULT};
   return {a.ret, a.err};
@@ -207,8 +208,8 @@ IoctlResult IoctlReplayer::Handle(const std::string& device, uint32_t request, u
   matcher_.Consume(m->index);
   const IoctlEvent& ev = *m->event;
   if (verbose_) {
-    diag_ << "fakedrv: served pid " << pid << " on " << device << ": " << Describe(request, req.args)
-          << " <- " << trace_.source << ":" << ev.line << std::endl;
+    diag_ << "fakedrv: served pid " << pid << " on " << Printable(device) << ": " << Describe(request, req.args)
+          << " <- " << Printable(trace_.source) << ":" << ev.line << std::endl;
   }
   std::vector<Output> output;
   if (!CollectOutput(ev.args, req.args, &output).ok()) return {-1, EIO};

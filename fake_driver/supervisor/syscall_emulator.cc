@@ -15,6 +15,8 @@
 #include <cstring>
 #include <vector>
 
+#include "fake_driver/text/printable.h"
+
 namespace nvprobe::fakedrv {
 namespace {
 
@@ -69,22 +71,6 @@ std::string Rest(const std::vector<std::string>& todo) {
 
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
-// A target's path for a diagnostic line: control bytes escaped, so that a path
-// cannot forge lines of its own.
-std::string Printable(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(c));
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out;
 }
 
 }  // namespace

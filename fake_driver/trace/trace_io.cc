@@ -76,10 +76,11 @@ class LineReader {
       const char* start = chunk_.data() + pos_;
       const void* nl = std::memchr(start, '\n', len_ - pos_);
       const size_t n = nl ? static_cast<size_t>(static_cast<const char*>(nl) - start) : len_ - pos_;
+      // Not read to its end: a pipe that never ends (or /dev/zero) would be
+      // read up to the file limit only to say how long the line is.
       if (partial_.size() + n > limits_.max_line_bytes) {
-        too_long_bytes_ = partial_.size();
         partial_.clear();
-        return MeasureRest();
+        return Result::kTooLong;
       }
       const size_t consumed = n + (nl ? 1 : 0);
       if (consumed > limits_.max_file_bytes - total_) return Result::kFileTooLarge;
@@ -97,11 +98,6 @@ class LineReader {
     }
   }
 
-  // After kTooLong: the line's length, to its end or as far as the file limit let
-  // it be read (then `too_long_capped`).
-  size_t too_long_bytes() const { return too_long_bytes_; }
-  bool too_long_capped() const { return too_long_capped_; }
-
  private:
   bool Fill() {
     pos_ = len_ = 0;
@@ -112,33 +108,12 @@ class LineReader {
     return true;
   }
 
-  // Counts the rest of a line that is too long, without keeping it.
-  Result MeasureRest() {
-    for (;;) {
-      if (pos_ == len_ && !Fill()) return Result::kTooLong;
-      const char* start = chunk_.data() + pos_;
-      const void* nl = std::memchr(start, '\n', len_ - pos_);
-      const size_t n = nl ? static_cast<size_t>(static_cast<const char*>(nl) - start) : len_ - pos_;
-      if (n + (nl ? 1 : 0) > limits_.max_file_bytes - total_) {
-        too_long_bytes_ += limits_.max_file_bytes - total_;
-        too_long_capped_ = true;
-        return Result::kTooLong;
-      }
-      too_long_bytes_ += n;
-      total_ += n + (nl ? 1 : 0);
-      pos_ += n + (nl ? 1 : 0);
-      if (nl != nullptr) return Result::kTooLong;
-    }
-  }
-
   std::streambuf* sb_;
   TraceLimits limits_;
   std::vector<char> chunk_ = std::vector<char>(size_t{1} << 16);
   std::string partial_;  // a line that crosses chunks
   size_t pos_ = 0, len_ = 0;
   size_t total_ = 0;  // bytes consumed, newlines included
-  size_t too_long_bytes_ = 0;
-  bool too_long_capped_ = false;
 };
 
 // A file descriptor as a streambuf that remembers why a read failed (an ifstream
@@ -147,6 +122,15 @@ class FdStreambuf : public std::streambuf {
  public:
   explicit FdStreambuf(int fd) : fd_(fd) {}
   int error() const { return error_; }
+
+  // One read of what a pipe holds now, kept for the first reads (O_NONBLOCK on
+  // the fd: -1 with EAGAIN while a writer holds it open, 0 when none does).
+  ssize_t ReadAhead() {
+    const ssize_t n = Read(buf_, sizeof buf_);
+    if (n > 0) setg(buf_, buf_, buf_ + n);
+    if (n < 0 && errno == EAGAIN) error_ = 0;
+    return n;
+  }
 
  protected:
   int_type underflow() override {
@@ -259,13 +243,23 @@ class Problems {
 template <size_t N, typename What>
 bool OnlyKnownKeys(JsonView j, const std::array<std::string_view, N>& known, const What& what,
                    Problems& p, int line) {
-  // In text order, duplicates included: the first unknown key is the one
-  // nlohmann_json's items() (each key once, where it first appeared) would find.
+  // In text order: the first unknown key is the one nlohmann_json's items()
+  // (each key once, where it first appeared) would find. A key written twice is
+  // refused too: readers disagree on which one counts, so a trace could show a
+  // reviewer one path and give the command another.
+  std::array<bool, N> seen{};
   for (JsonView member = j.first(); member; member = member.next()) {
     const std::string_view key = member.key();
-    bool ok = false;
-    for (std::string_view k : known) ok = ok || key == k;
-    if (ok) continue;
+    size_t i = 0;
+    while (i < N && key != known[i]) ++i;
+    if (i < N && seen[i]) {
+      p.Add(line, "duplicate key " + Json(std::string(key)).dump() + " in " + what() + "; write each key once");
+      return false;
+    }
+    if (i < N) {
+      seen[i] = true;
+      continue;
+    }
     std::string list;
     for (std::string_view k : known) list += (list.empty() ? "" : ", ") + std::string(k);
     p.Add(line, "unknown key " + Json(std::string(key)).dump() + " in " + what() + " (it has " + list + ")");
@@ -274,9 +268,26 @@ bool OnlyKnownKeys(JsonView j, const std::array<std::string_view, N>& known, con
   return true;
 }
 
+// The first key written twice in one object anywhere inside `v`, as its path
+// below `path` ("machine.gpus[1].name"), or "".
+std::string DuplicateKeyIn(JsonView v, const std::string& path) {
+  size_t i = 0;
+  for (JsonView c = v.first(); c; c = c.next(), ++i) {
+    const std::string below = v.is_array() ? path + "[" + std::to_string(i) + "]" : path + "." + std::string(c.key());
+    if (v.is_object()) {
+      for (JsonView d = v.first(); d.raw().data() != c.raw().data(); d = d.next()) {
+        if (d.key() == c.key()) return below;
+      }
+    }
+    if (std::string d = DuplicateKeyIn(c, below); !d.empty()) return d;
+  }
+  return "";
+}
+
 // An object's members by name, found in one pass over them (looking each name up
 // with Find() cost a pass per name): `known` lists the names, and value[i] is the
-// member named known[i] (the last one of that name, as nlohmann_json keeps it).
+// member named known[i]. `has_unknown` also when a name comes twice: OnlyKnownKeys
+// says which.
 template <size_t N>
 struct Fields {
   std::array<JsonView, N> value;
@@ -288,7 +299,7 @@ struct Fields {
       const std::string_view key = member.key();
       size_t i = 0;
       while (i < N && key != known[i]) ++i;
-      if (i < N) {
+      if (i < N && !value[i]) {
         value[i] = member;
       } else {
         has_unknown = true;
@@ -749,12 +760,7 @@ void TraceParser::Read(bool stop_at_events) {
     }
     ++line_;
     if (got == LineReader::Result::kTooLong) {
-      p_.Add(line_, std::string("line too long (") + (reader_.too_long_capped() ? "at least " : "") +
-                      std::to_string(reader_.too_long_bytes()) + " bytes > " +
-                      std::to_string(limits_.max_line_bytes) + ")");
-      if (reader_.too_long_capped()) {
-        p_.AddFile("larger than " + std::to_string(limits_.max_file_bytes) + " bytes");
-      }
+      p_.Add(line_, "line too long (more than " + std::to_string(limits_.max_line_bytes) + " bytes)");
       done_ = refused_ = true;
       return;
     }
@@ -839,7 +845,12 @@ void TraceParser::Read(bool stop_at_events) {
       trace.provenance = provenance.string();
       // Kept as text until End(): `run` starts its command without it (a 64-GPU
       // description is 29 KB of JSON), and no check needs it.
-      if (const JsonView machine = j.Find("machine")) machine_text_ = machine.raw();
+      if (const JsonView machine = j.Find("machine")) {
+        if (std::string d = DuplicateKeyIn(machine, "machine"); !d.empty()) {
+          p_.Add(line_, "duplicate key " + Json(d).dump() + " in the header; write each key once");
+        }
+        machine_text_ = machine.raw();
+      }
       continue;
     }
     if (j.contains("path")) {
@@ -909,7 +920,9 @@ StagedTraceLoad::StagedTraceLoad(const std::string& path, const abi::Registry& r
                                  const TraceLimits& limits, HeaderMachine header_machine)
     : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
-  m.fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO that no process writes to returns at once
+  // instead of waiting for a writer forever; reads block again below.
+  m.fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (m.fd < 0) {
     m.refused.errors.push_back(path + ":0: cannot open: " + std::strerror(errno));
     return;
@@ -926,6 +939,16 @@ StagedTraceLoad::StagedTraceLoad(const std::string& path, const abi::Registry& r
     return;
   }
   m.buf = std::make_unique<FdStreambuf>(m.fd);
+  if (stated && S_ISFIFO(st.st_mode) && m.buf->ReadAhead() == 0) {
+    // `show <(cmd)` has a writer; a FIFO nobody writes to never will have one.
+    m.refused.errors.push_back(path + ": a FIFO with no writer: nothing to read (write the trace into it "
+                                      "while fakedrv reads, or give a file)");
+    return;
+  }
+  if (const int flags = fcntl(m.fd, F_GETFL); flags < 0 || fcntl(m.fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+    m.refused.errors.push_back(path + ": cannot read: " + std::strerror(errno));
+    return;
+  }
   m.in = std::make_unique<std::istream>(m.buf.get());
   m.parser = std::make_unique<TraceParser>(*m.in, path, registry, limits);
   m.parser->set_header_machine(header_machine);

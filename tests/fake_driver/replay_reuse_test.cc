@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -123,6 +124,16 @@ TEST_F(ReplayReuseTest, AnUnrecordedIndexThroughReusedBuffersIsUnmatched) {
   EXPECT_EQ(r_->Handle(kCtl, kControl, 0x1000, mem_, 1).ret, 0);
   EXPECT_EQ(r_->unmatched(), 1) << "an index the trace never answered must not get 0x2c's answer";
   EXPECT_NE(Get<uint32_t>(mem_.regions[0x1000], 28), 0u) << "status: not supported";
+}
+
+// Replay's diagnostics quote the trace's device paths: escaped, so that a crafted
+// path cannot rewrite the terminal's lines (issue 21 item 3).
+TEST_F(ReplayReuseTest, DiagnosticsEscapeTheTracesText) {
+  diag_.str("");
+  mem_.regions[0x5000] = std::vector<uint8_t>(32);
+  r_->Handle("/dev/nvidia\x1b[2K\xe2\x80\xae" "0", kControl, 0x5000, mem_, 1);
+  EXPECT_THAT(diag_.str(), ::testing::HasSubstr("on /dev/nvidia\\x1b[2K\\u202e0: "));
+  EXPECT_EQ(diag_.str().find('\x1b'), std::string::npos) << diag_.str();
 }
 
 }  // namespace

@@ -235,6 +235,40 @@ TEST(TraceLoadTest, EveryValidationError) {
   }
 }
 
+// A key written twice was taken silently (the last one): a trace could show a
+// reviewer one path and serve another. Every kind of line refuses it.
+TEST(TraceLoadTest, DuplicateKeysAreRefused) {
+  struct Case {
+    std::string from, to, expected;
+  };
+  const std::vector<Case> cases = {
+      {"{\"path\":\"/dev/nvidia0\"", "{\"path\":\"/tmp/x\",\"path\":\"/dev/nvidia0\"",
+       "duplicate key \"path\" in a file entry; write each key once"},
+      {"\"driver\":\"580.95.05\"", "\"driver\":\"580.95.05\",\"driver\":\"580.95.05\"",
+       "duplicate key \"driver\" in the header"},
+      {"\"machine\":{\"name\":\"h100-test\"", "\"machine\":{\"name\":\"x\",\"name\":\"h100-test\"",
+       "duplicate key \"machine.name\" in the header"},
+      {"\"escape\":\"NV_ESC_RM_FREE\",", "\"escape\":\"NV_ESC_RM_FREE\",\"ret\":0,",
+       "duplicate key \"ret\" in an ioctl event"},
+      {"{\"field\":\"gpuInfoList\",", "{\"field\":\"gpuInfoList\",\"field\":\"gpuInfoList\",",
+       "duplicate key \"field\" in NV_ESC_RM_CONTROL.params.gpuInfoList"},
+  };
+  for (const Case& c : cases) {
+    std::vector<std::string> lines = Lines();
+    bool replaced = false;
+    for (std::string& l : lines) {
+      const size_t at = l.find(c.from);
+      if (at == std::string::npos || replaced) continue;
+      l.replace(at, c.from.size(), c.to);
+      replaced = true;
+    }
+    ASSERT_TRUE(replaced) << c.from;
+    TraceLoad t = Parse(lines);
+    ASSERT_FALSE(t.ok()) << c.expected;
+    EXPECT_THAT(t.errors[0], HasSubstr(c.expected));
+  }
+}
+
 TEST(TraceLoadTest, StructuralErrors) {
   std::vector<std::string> lines = Lines();
   std::vector<std::string> bad = lines;
@@ -297,18 +331,17 @@ TEST(TraceLoadTest, LineAndFileSizeLimits) {
   EXPECT_TRUE(ParseText(text, {longest, text.size()}).ok());
   TraceLoad line = ParseText(text, {longest - 1, text.size()});
   ASSERT_FALSE(line.ok());
-  EXPECT_THAT(line.errors[0], ::testing::MatchesRegex("t\\.jsonl:[0-9]+: line too long \\(" +
-                                                      std::to_string(longest) + " bytes > " +
-                                                      std::to_string(longest - 1) + "\\)"));
+  EXPECT_THAT(line.errors[0], ::testing::MatchesRegex("t\\.jsonl:[0-9]+: line too long \\(more than " +
+                                                      std::to_string(longest - 1) + " bytes\\)"));
   EXPECT_EQ(line.errors.size(), 1u);
   TraceLoad file = ParseText(text, {longest, text.size() - 1});
   ASSERT_EQ(file.errors.size(), 1u) << file.errors[0];
   EXPECT_EQ(file.errors[0], "t.jsonl: larger than " + std::to_string(text.size() - 1) + " bytes");
-  // A line that never ends: measured up to the file limit.
+  // A line that never ends: one message, nothing read past the line limit's chunk
+  // (it was read up to the file limit, then said so twice).
   TraceLoad endless = ParseText(std::string(5000, 'x'), {100, 1000});
-  ASSERT_EQ(endless.errors.size(), 2u);
-  EXPECT_EQ(endless.errors[0], "t.jsonl:1: line too long (at least 1000 bytes > 100)");
-  EXPECT_EQ(endless.errors[1], "t.jsonl: larger than 1000 bytes");
+  ASSERT_EQ(endless.errors.size(), 1u);
+  EXPECT_EQ(endless.errors[0], "t.jsonl:1: line too long (more than 100 bytes)");
   // Empty lines count too: a stream of newlines ends at the file limit.
   EXPECT_EQ(ParseText(text + std::string(2000, '\n'), {longest, text.size() + 1000}).errors.at(0),
             "t.jsonl: larger than " + std::to_string(text.size() + 1000) + " bytes");
@@ -317,16 +350,15 @@ TEST(TraceLoadTest, LineAndFileSizeLimits) {
   EXPECT_EQ(kMaxTraceFileBytes, 64u << 20);
   TraceLoad big = ParseText(Lines()[0] + "\n" + std::string(kMaxTraceLineBytes + 1, ' ') + "\n", {});
   ASSERT_EQ(big.errors.size(), 1u);
-  EXPECT_EQ(big.errors[0], "t.jsonl:2: line too long (8388609 bytes > 8388608)");
+  EXPECT_EQ(big.errors[0], "t.jsonl:2: line too long (more than 8388608 bytes)");
 }
 
 // `fakedrv show /dev/zero` read forever (2 GB in 5 s) before the limits.
 TEST(TraceLoadTest, EndlessFilesEndQuickly) {
   const auto start = std::chrono::steady_clock::now();
   TraceLoad zero = LoadTrace("/dev/zero", abi::Registry::Default());
-  ASSERT_EQ(zero.errors.size(), 2u);
-  EXPECT_EQ(zero.errors[0], "/dev/zero:1: line too long (at least 67108864 bytes > 8388608)");
-  EXPECT_EQ(zero.errors[1], "/dev/zero: larger than 67108864 bytes");
+  ASSERT_EQ(zero.errors.size(), 1u);
+  EXPECT_EQ(zero.errors[0], "/dev/zero:1: line too long (more than 8388608 bytes)");
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
   // A regular file over the limit is refused before it is read (sparse: no disk).
   const char* tmp = std::getenv("TEST_TMPDIR");

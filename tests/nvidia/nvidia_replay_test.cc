@@ -3,6 +3,8 @@
 // -- TOOL`) replayed with `fakedrv run --strict`, running the same unmodified
 // NVIDIA binaries: every request must find its recorded answer, and the tools must
 // show the machine description's values. A missing NVIDIA userspace is a failure.
+#include <sys/stat.h>
+
 #include <cctype>
 #include <cstdlib>
 #include <string>
@@ -19,7 +21,11 @@ namespace {
 
 // traces/corpus.bzl NVIDIA_TOOL_MACHINES x NVIDIA_TOOL_RELEASES (a trace the
 // corpus lacks fails its test: the list must follow corpus.bzl).
-const char* const kMachines[] = {"a100-pcie-1x", "l4-1x", "t4-1x"};
+const char* const kMachines[] = {"a100-pcie-1x", "l4-1x", "t4-1x",
+                                 "rtx3090-gtx1080ti-desktop", "a10g-4x", "hgx-h100-8x"};
+// Zeroed params are zero runs in trace format 2: the 8-GPU nvidia-smi -q trace is
+// about 220 KB (4 MB in format 1).
+constexpr off_t kMaxTraceBytes = 512 * 1024;
 const char* const kReleases[] = {"535.261.03", "550.163.01"};
 
 class NvidiaReplayTest : public ::testing::TestWithParam<std::tuple<const char*, const char*>> {
@@ -38,6 +44,10 @@ class NvidiaReplayTest : public ::testing::TestWithParam<std::tuple<const char*,
   CommandResult Replay(const std::string& tool, std::vector<std::string> cmd) {
     const std::string trace = "traces/nvidia/" + release_ + "/" + machine_ + "." + tool + ".trace.jsonl";
     EXPECT_TRUE(Exists(trace)) << trace << " is not in the corpus (traces/corpus.bzl)";
+    struct stat st;
+    if (stat(trace.c_str(), &st) == 0) {
+      EXPECT_LE(st.st_size, kMaxTraceBytes) << trace << " is too large for the corpus";
+    }
     std::vector<std::string> args = {"fake_driver/fakedrv", "run", "--strict", "--trace", trace, "--"};
     args.insert(args.end(), cmd.begin(), cmd.end());
     return RunCommand(args, /*timeout_s=*/120);

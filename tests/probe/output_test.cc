@@ -242,6 +242,35 @@ TEST(HumanTest, MissingMemoryAfterAFailedFullPathPointsAtItsReport) {
   EXPECT_THAT(t, HasSubstr("ioctl-full: failed (0 us) - not run: the kernel driver listed no GPU"));
 }
 
+// "Ada Lovelace AD102" (18 characters) ran into the memory column of a fixed
+// 13-character one: the column is as wide as its longest entry.
+TEST(HumanTest, ArchitectureColumnFitsItsLongestEntry) {
+  ProbeResult r;
+  r.driver.version = "550.163.01";
+  GpuInfo ada, hopper;
+  ada.pci_bus_id = "0000:01:00.0";
+  ada.architecture = "Ada Lovelace";
+  ada.chip = "AD102";
+  ada.memory_mib = 24564;
+  hopper.index = 1;
+  hopper.pci_bus_id = "0000:02:00.0";
+  hopper.architecture = "Hopper";
+  hopper.chip = "GH100";
+  hopper.memory_mib = 81559;
+  r.gpus = {ada, hopper};
+  std::istringstream lines(ToHuman(r));
+  std::vector<std::string> table;
+  for (std::string l; std::getline(lines, l);) {
+    if (l.rfind("#", 0) == 0 || l.rfind("0 ", 0) == 0 || l.rfind("1 ", 0) == 0) table.push_back(l);
+  }
+  ASSERT_EQ(table.size(), 3u) << ToHuman(r);
+  const size_t memory = table[0].find("memory");
+  ASSERT_NE(memory, std::string::npos);
+  EXPECT_EQ(table[1].find("24564 MiB"), memory) << ToHuman(r);
+  EXPECT_EQ(table[2].find("81559 MiB"), memory) << ToHuman(r);
+  EXPECT_NE(table[1].find("Ada Lovelace AD102 "), std::string::npos);
+}
+
 // Text from the environment, the driver's files or nvidia-smi reaches a terminal only
 // escaped: no control byte but the table's own newlines.
 TEST(HumanTest, ControlBytesAreEscapedVisibly) {
