@@ -22,6 +22,7 @@
 #include "abi/abi_diff.h"
 #include "abi/abi_json.h"
 #include "abi/registry.h"
+#include "tests/abi/header_facts.h"
 
 namespace nvprobe::abi {
 namespace {
@@ -42,40 +43,17 @@ DriverVersion V(const std::string& s) { return *DriverVersion::Parse(s); }
 class CarriedConstantsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    std::ifstream in(kFactsPath);
-    ASSERT_TRUE(in) << "cannot open " << kFactsPath;
-    facts_ = new nlohmann::json(nlohmann::json::parse(in));
-    for (const auto& t : (*facts_)["tags"]) tags_.push_back(t.get<std::string>());
+    facts_ = new HeaderFacts(kFactsPath);
+    ASSERT_TRUE(facts_->ok()) << facts_->error();
   }
   static void TearDownTestSuite() { delete facts_; }
 
-  // The tags a list of "A..B" ranges and single tags covers (as nvidia_headers_test).
-  static std::set<std::string> Expand(const nlohmann::json& ranges) {
-    std::set<std::string> out;
-    for (const auto& r : ranges) {
-      std::string s = r.get<std::string>();
-      size_t dots = s.find("..");
-      if (dots == std::string::npos) {
-        out.insert(s);
-        continue;
-      }
-      std::string a = s.substr(0, dots), b = s.substr(dots + 2);
-      bool in = false;
-      for (const std::string& t : tags_) {
-        if (t == a) in = true;
-        if (in) out.insert(t);
-        if (t == b) break;
-      }
-    }
-    return out;
-  }
-
   // The value `tag`'s headers give constant `name`, or nullopt if they lack it.
   static std::optional<uint64_t> HeaderValue(const std::string& name, const std::string& tag) {
-    const nlohmann::json& constants = (*facts_)["constants"];
+    const nlohmann::json& constants = facts_->json()["constants"];
     if (!constants.contains(name)) return std::nullopt;
     for (const auto& v : constants[name]) {
-      if (Expand(v["tags"]).contains(tag)) return v["value"].get<uint64_t>();
+      if (facts_->Expand(v["tags"]).contains(tag)) return v["value"].get<uint64_t>();
     }
     return std::nullopt;
   }
@@ -84,7 +62,7 @@ class CarriedConstantsTest : public ::testing::Test {
   // their values there.
   static std::map<std::string, uint64_t> NamedAt565() {
     std::map<std::string, uint64_t> out;
-    for (const auto& [name, variants] : (*facts_)["constants"].items()) {
+    for (const auto& [name, variants] : facts_->json()["constants"].items()) {
       if (!name.starts_with(kImplementation)) continue;
       std::string family = name.substr(std::string_view(kImplementation).size(), 2);
       if (std::find(kFamilies.begin(), kFamilies.end(), family) == kFamilies.end()) continue;
@@ -97,12 +75,10 @@ class CarriedConstantsTest : public ::testing::Test {
     return *Registry::Default().AbiOf(V(tag));
   }
 
-  static nlohmann::json* facts_;
-  static std::vector<std::string> tags_;
+  static HeaderFacts* facts_;
 };
 
-nlohmann::json* CarriedConstantsTest::facts_ = nullptr;
-std::vector<std::string> CarriedConstantsTest::tags_;
+HeaderFacts* CarriedConstantsTest::facts_ = nullptr;
 
 // Not vacuous: 565.57.01's headers name Ada's and Hopper's implementations, and
 // no release's headers name them before.
@@ -116,7 +92,7 @@ TEST_F(CarriedConstantsTest, TheFactsNameAdaAndHopperFirstAt565) {
   int first_named_at_565 = 0;
   for (const auto& [name, value] : named) {
     bool earlier = false;
-    for (const std::string& tag : tags_) {
+    for (const std::string& tag : facts_->tags()) {
       if (V(tag) < V(kFirstNaming) && HeaderValue(name, tag)) earlier = true;
     }
     if (!earlier) ++first_named_at_565;
@@ -128,7 +104,7 @@ TEST_F(CarriedConstantsTest, EveryEarlierReleaseHasThemWith565sValues) {
   const std::map<std::string, uint64_t> named = NamedAt565();
   int problems = 0;
   int carried = 0;
-  for (const std::string& tag : tags_) {
+  for (const std::string& tag : facts_->tags()) {
     if (!(V(tag) < V(kFirstNaming))) continue;
     auto abi = AbiOf(tag);
     for (const auto& [name, value] : named) {
@@ -160,7 +136,7 @@ TEST_F(CarriedConstantsTest, EveryEarlierReleaseHasThemWith565sValues) {
 
 TEST_F(CarriedConstantsTest, LaterReleasesHaveThemFromTheirOwnHeaders) {
   const std::map<std::string, uint64_t> named = NamedAt565();
-  for (const std::string& tag : tags_) {
+  for (const std::string& tag : facts_->tags()) {
     if (V(tag) < V(kFirstNaming)) continue;
     auto abi = AbiOf(tag);
     EXPECT_TRUE(abi->carried_back().empty())
@@ -178,7 +154,7 @@ TEST_F(CarriedConstantsTest, LaterReleasesHaveThemFromTheirOwnHeaders) {
 // comes from a later release whose headers give it the same value, and that
 // release has it as its own.
 TEST_F(CarriedConstantsTest, CarriedNeverContradictsTheHeaders) {
-  for (const std::string& tag : tags_) {
+  for (const std::string& tag : facts_->tags()) {
     auto abi = AbiOf(tag);
     for (const auto& [name, from] : abi->carried_back()) {
       EXPECT_FALSE(HeaderValue(name, tag)) << tag << ": " << name << " is in its own headers";

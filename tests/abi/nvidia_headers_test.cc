@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "abi/registry.h"
+#include "tests/abi/header_facts.h"
 
 namespace nvprobe::abi {
 namespace {
@@ -26,61 +27,32 @@ const std::set<std::string> kNotExtracted = {"NV_IOCTL_NUMA_INFO_MAX_OFFLINE_ADD
 class NvidiaHeadersTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    std::ifstream in(kFactsPath);
-    ASSERT_TRUE(in) << "cannot open " << kFactsPath;
-    facts_ = new nlohmann::json(nlohmann::json::parse(in));
-    for (const auto& t : (*facts_)["tags"]) tags_.push_back(t.get<std::string>());
+    facts_ = new HeaderFacts(kFactsPath);
+    ASSERT_TRUE(facts_->ok()) << facts_->error();
   }
   static void TearDownTestSuite() { delete facts_; }
 
-  // The tags a list of "A..B" ranges and single tags covers.
-  static std::set<std::string> Expand(const nlohmann::json& ranges) {
-    std::set<std::string> out;
-    for (const auto& r : ranges) {
-      std::string s = r.get<std::string>();
-      size_t dots = s.find("..");
-      if (dots == std::string::npos) {
-        out.insert(s);
-        continue;
-      }
-      std::string a = s.substr(0, dots), b = s.substr(dots + 2);
-      bool in = false;
-      for (const std::string& t : tags_) {
-        if (t == a) in = true;
-        if (in) out.insert(t);
-        if (t == b) break;
-      }
-    }
-    return out;
-  }
-
-  // The variant of a struct or constant that covers `tag`, or null.
   static const nlohmann::json* VariantFor(const nlohmann::json& variants, const std::string& tag) {
-    for (const auto& v : variants) {
-      if (Expand(v["tags"]).contains(tag)) return &v;
-    }
-    return nullptr;
+    return facts_->VariantFor(variants, tag);
   }
 
-  static nlohmann::json* facts_;
-  static std::vector<std::string> tags_;
+  static HeaderFacts* facts_;
 };
 
-nlohmann::json* NvidiaHeadersTest::facts_ = nullptr;
-std::vector<std::string> NvidiaHeadersTest::tags_;
+HeaderFacts* NvidiaHeadersTest::facts_ = nullptr;
 
 TEST_F(NvidiaHeadersTest, FactsCoverEveryKnownRelease) {
   std::set<std::string> known;
   for (const ReleaseInfo& r : Registry::Default().releases()) known.insert(r.version.ToString());
-  EXPECT_EQ(std::set<std::string>(tags_.begin(), tags_.end()), known);
+  EXPECT_EQ(std::set<std::string>(facts_->tags().begin(), facts_->tags().end()), known);
 }
 
 TEST_F(NvidiaHeadersTest, StructsMatchEveryRelease) {
   int problems = 0;
-  for (const std::string& tag : tags_) {
+  for (const std::string& tag : facts_->tags()) {
     auto abi = *Registry::Default().AbiOf(*DriverVersion::Parse(tag));
     std::set<std::string> seen;
-    for (const auto& [name, variants] : (*facts_)["structs"].items()) {
+    for (const auto& [name, variants] : facts_->json()["structs"].items()) {
       const nlohmann::json* v = VariantFor(variants, tag);
       if (v == nullptr) continue;
       seen.insert(name);
@@ -117,10 +89,10 @@ TEST_F(NvidiaHeadersTest, StructsMatchEveryRelease) {
 
 TEST_F(NvidiaHeadersTest, ConstantsMatchEveryRelease) {
   int problems = 0;
-  for (const std::string& tag : tags_) {
+  for (const std::string& tag : facts_->tags()) {
     auto abi = *Registry::Default().AbiOf(*DriverVersion::Parse(tag));
     std::set<std::string> seen;
-    for (const auto& [name, variants] : (*facts_)["constants"].items()) {
+    for (const auto& [name, variants] : facts_->json()["constants"].items()) {
       const nlohmann::json* v = VariantFor(variants, tag);
       if (v == nullptr) continue;
       seen.insert(name);
